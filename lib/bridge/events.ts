@@ -1,0 +1,56 @@
+import { EventEmitter } from "node:events";
+import type { FailureKind } from "../dead-letter-headers.ts";
+import type { JobTypeName } from "../jobs/catalogue.ts";
+
+/** Identifies one delivery of one job in every job event. */
+export interface DeliveryFields {
+  jobType: JobTypeName;
+  subject: string;
+  stream: string;
+  sequence: number;
+  deliveryCount: number;
+}
+
+/**
+ * Everything the bridge reports. Logging and metrics subscribe to these;
+ * the bridge core never writes log lines itself.
+ */
+export interface BridgeEventMap {
+  "bridge.started": [{ jobTypes: JobTypeName[] }];
+  "bridge.stopping": [{ inFlight: number }];
+  "bridge.stopped": [{ unfinished: number }];
+  provisioned: [
+    {
+      kind: "stream" | "consumer";
+      name: string;
+      action: "created" | "updated" | "recreated";
+    },
+  ];
+  "job.succeeded": [DeliveryFields & { durationMs: number }];
+  "job.retrying": [
+    DeliveryFields & { durationMs: number; delayMs: number; reason: string },
+  ];
+  "job.dead-lettered": [
+    DeliveryFields & { durationMs: number; kind: FailureKind; reason: string },
+  ];
+  "dead-letter.failed": [DeliveryFields & { error: Error }];
+  "follow-up.failed": [DeliveryFields & { error: Error }];
+  "invoke.completed": [
+    {
+      jobType: JobTypeName;
+      batchSize: number;
+      durationMs: number;
+      requestId?: string;
+    },
+  ];
+  "invoke.throttled": [
+    { jobType: JobTypeName; attempt: number; delayMs: number; reason: string },
+  ];
+  "pull.failed": [{ jobType: JobTypeName; error: Error; retryInMs: number }];
+  "consumer.status": [
+    { jobType: JobTypeName; status: string; detail?: string },
+  ];
+  "connection.status": [{ status: string; server?: string }];
+}
+
+export class BridgeEvents extends EventEmitter<BridgeEventMap> {}

@@ -1,0 +1,192 @@
+import type {
+  Consumer,
+  ConsumerMessages,
+  JetStreamClient,
+  JsMsg,
+} from "@nats-io/jetstream";
+import { toError } from "../errors.ts";
+import { Batcher } from "./batcher.ts";
+import { type BatchContext, processBatch } from "./process-batch.ts";
+
+export interface JobConsumerOptions extends BatchContext {
+  js: JetStreamClient;
+  concurrency: number;
+  batchSize: number;
+  batchWindowMs: number;
+  /** How long one pull request waits at the server for messages [10 s]. */
+  pullExpiresMs: number;
+  /** Creates this job type's stream and consumer again where missing. */
+  reprovision: () => Promise<void>;
+}
+
+const pullRetryBaseMs = 250;
+const pullRetryMaxMs = 5_000;
+
+/**
+ * Pulls one job type's durable consumer and runs its batches. It pulls only
+ * as many messages as it has free slots (concurrency × batch size), so no
+ * message waits in a local buffer while its `ack_wait` runs out and another
+ * replica receives it too.
+ */
+export class JobConsumer {
+  readonly #options: JobConsumerOptions;
+  readonly #capacity: number;
+  readonly #batcher: Batcher<JsMsg>;
+  readonly #running = new Set<Promise<void>>();
+  #inFlight = 0;
+  #stopping = false;
+  #consumer: Consumer | undefined;
+  #fetch: ConsumerMessages | undefined;
+  #wakeUp: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: JobConsumerOptions) {
+    this.#options = options;
+    this.#capacity = options.concurrency * options.batchSize;
+    this.#batcher = new Batcher(
+      options.batchSize,
+      options.batchWindowMs,
+      (batch) => this.#run(batch),
+    );
+  }
+
+  /** Messages pulled and not yet settled. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    this.#loop ??= this.#pullLoop();
+  }
+
+  /**
+   * Stops pulling, hands back messages that have not started, and waits for
+   * running batches until the deadline. Returns how many messages were still
+   * unsettled then; the server redelivers them after `ack_wait`.
+   */
+  async stop(timeoutMs: number): Promise<number> {
+    this.#stopping = true;
+    this.#fetch?.stop();
+    this.#wake();
+    await this.#loop;
+
+    for (const message of this.#batcher.takePending()) {
+      message.nak();
+      this.#release(1);
+    }
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(this.#running), deadline]);
+    clearTimeout(timer);
+    return this.#inFlight;
+  }
+
+  async #pullLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      const free = this.#capacity - this.#inFlight;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#wakeUp = resolve;
+        });
+        continue;
+      }
+
+      try {
+        await this.#pull(free);
+        failures = 0;
+      } catch (thrown) {
+        failures++;
+        await this.#recoverFromPullError(toError(thrown), failures);
+      }
+    }
+  }
+
+  async #pull(free: number): Promise<void> {
+    this.#consumer ??= await this.#options.js.consumers.get(
+      this.#options.address.stream,
+      this.#options.address.consumer,
+    );
+    this.#fetch = await this.#consumer.fetch({
+      max_messages: free,
+      expires: this.#options.pullExpiresMs,
+    });
+
+    for await (const message of this.#fetch) {
+      if (this.#stopping) {
+        // Pulled after the stop began: hand it straight back.
+        message.nak();
+        continue;
+      }
+      this.#inFlight++;
+      this.#batcher.add(message);
+    }
+    this.#fetch = undefined;
+    this.#batcher.flush();
+  }
+
+  async #recoverFromPullError(error: Error, failures: number): Promise<void> {
+    this.#fetch = undefined;
+    this.#batcher.flush();
+    const { jobType } = this.#options.address;
+    const retryInMs = Math.min(
+      pullRetryMaxMs,
+      pullRetryBaseMs * 2 ** (failures - 1),
+    );
+    this.#options.events.emit("pull.failed", { jobType, error, retryInMs });
+
+    await sleep(retryInMs);
+    if (this.#stopping) return;
+
+    // After a server restart without its store, or a deleted consumer, the
+    // consumer must be created again before pulls can work. Provisioning an
+    // intact consumer only reads its info, so it runs after every failure.
+    this.#consumer = undefined;
+    try {
+      await this.#options.reprovision();
+    } catch (thrown) {
+      this.#options.events.emit("pull.failed", {
+        jobType,
+        error: toError(thrown),
+        retryInMs,
+      });
+    }
+  }
+
+  #run(batch: JsMsg[]): void {
+    const task = processBatch(this.#options, batch)
+      .catch((thrown) => {
+        // processBatch settles every message itself; reaching here means a
+        // bug or a lost connection. Unsettled messages are redelivered.
+        const { jobType } = this.#options.address;
+        this.#options.events.emit("pull.failed", {
+          jobType,
+          error: toError(thrown),
+          retryInMs: 0,
+        });
+      })
+      .finally(() => {
+        this.#running.delete(task);
+        this.#release(batch.length);
+      });
+    this.#running.add(task);
+  }
+
+  #release(count: number): void {
+    this.#inFlight -= count;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const wakeUp = this.#wakeUp;
+    this.#wakeUp = undefined;
+    wakeUp?.();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,206 @@
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import {
+  type FollowUpJob,
+  type JobRecord,
+  type JobResult,
+  recordIdOf,
+} from "../contract.ts";
+import { toError } from "../errors.ts";
+import { decodeJob } from "../jobs/decode.ts";
+import type { JobAddress } from "../jobs/naming.ts";
+import type { InvokeOutcome, Invoker } from "../invoke/invoker.ts";
+import type { BridgeEvents } from "./events.ts";
+import { keepInProgress } from "./in-progress.ts";
+import {
+  deliveryFields,
+  type SettleContext,
+  settleFailure,
+  settleSuccess,
+} from "./settle.ts";
+import {
+  invokeWithThrottleRetry,
+  type ThrottleRetry,
+} from "./throttle-retry.ts";
+
+export interface BatchContext {
+  js: JetStreamClient;
+  address: JobAddress;
+  invoker: Invoker;
+  events: BridgeEvents;
+  ackWaitMs: number;
+  maxDeliver: number;
+  retryBaseDelayMs: number;
+  throttleRetry: ThrottleRetry;
+}
+
+interface PendingRecord {
+  message: JsMsg;
+  record: JobRecord;
+}
+
+/**
+ * Runs one batch of deliveries through the job type's function and settles
+ * every message: invalid payloads are dead-lettered without an invocation,
+ * the rest are acked, nak'ed with delay, or dead-lettered by the outcome.
+ */
+export async function processBatch(
+  context: BatchContext,
+  messages: readonly JsMsg[],
+): Promise<void> {
+  const settle: SettleContext = { ...context, startedAt: performance.now() };
+  const pending = await decodeBatch(settle, messages);
+  if (pending.length === 0) return;
+
+  const stopInProgress = keepInProgress(
+    pending.map(({ message }) => message),
+    Math.max(1, Math.floor(context.ackWaitMs / 3)),
+  );
+  let outcome: InvokeOutcome;
+  try {
+    outcome = await invokeWithThrottleRetry(context, {
+      records: pending.map(({ record }) => record),
+    });
+  } finally {
+    stopInProgress();
+  }
+
+  if (outcome.status === "failed") {
+    await Promise.all(
+      pending.map(({ message }) =>
+        settleFailure(settle, message, {
+          retryable: true,
+          reason: outcome.reason,
+        }),
+      ),
+    );
+    return;
+  }
+
+  await settleResult(context, settle, pending, outcome.result);
+}
+
+async function decodeBatch(
+  settle: SettleContext,
+  messages: readonly JsMsg[],
+): Promise<PendingRecord[]> {
+  const pending: PendingRecord[] = [];
+  const rejected: Promise<void>[] = [];
+
+  for (const message of messages) {
+    const decoded = decodeJob(settle.address.jobType, message.data);
+    if (!decoded.ok) {
+      rejected.push(
+        settleFailure(settle, message, {
+          retryable: false,
+          reason: decoded.reason,
+          kind: "invalid",
+        }),
+      );
+      continue;
+    }
+    pending.push({
+      message,
+      record: toRecord(settle.address, message, decoded.job),
+    });
+  }
+
+  await Promise.all(rejected);
+  return pending;
+}
+
+function toRecord(
+  address: JobAddress,
+  message: JsMsg,
+  job: unknown,
+): JobRecord {
+  const publishedAtMs = Math.floor(message.info.timestampNanos / 1e6);
+  return {
+    id: recordIdOf(address.stream, message.seq),
+    subject: message.subject,
+    deliveryCount: message.info.deliveryCount,
+    publishedAt: new Date(publishedAtMs).toISOString(),
+    job,
+  };
+}
+
+async function settleResult(
+  context: BatchContext,
+  settle: SettleContext,
+  pending: readonly PendingRecord[],
+  result: JobResult,
+): Promise<void> {
+  const failures = new Map(
+    result.failures.map((failure) => [failure.id, failure]),
+  );
+  const followUpErrors = await publishFollowUps(
+    context,
+    pending,
+    result.enqueue,
+    failures,
+  );
+
+  await Promise.all(
+    pending.map(({ message, record }) => {
+      const failure = failures.get(record.id);
+      if (failure !== undefined) return settleFailure(settle, message, failure);
+
+      const followUpError = followUpErrors.get(record.id);
+      if (followUpError !== undefined) {
+        return settleFailure(settle, message, {
+          retryable: true,
+          reason: `publishing a follow-up job failed: ${followUpError.message}`,
+        });
+      }
+
+      settleSuccess(settle, message);
+      return undefined;
+    }),
+  );
+}
+
+/**
+ * Publishes the follow-up jobs of the records that succeeded. The message
+ * id comes from the source record, so a retried record does not publish
+ * the same follow-up twice. Returns the publish error per record id.
+ */
+async function publishFollowUps(
+  context: BatchContext,
+  pending: readonly PendingRecord[],
+  enqueue: readonly FollowUpJob[],
+  failures: ReadonlyMap<string, unknown>,
+): Promise<Map<string, Error>> {
+  const errors = new Map<string, Error>();
+  const messageOf = new Map(
+    pending.map(({ message, record }) => [record.id, message]),
+  );
+  const countPerRecord = new Map<string, number>();
+
+  await Promise.all(
+    enqueue.map(async (followUp) => {
+      if (failures.has(followUp.recordId)) return;
+
+      const index = countPerRecord.get(followUp.recordId) ?? 0;
+      countPerRecord.set(followUp.recordId, index + 1);
+      try {
+        await context.js.publish(
+          followUp.subject,
+          JSON.stringify(followUp.job),
+          {
+            msgID: `${followUp.recordId}:follow-up:${index}`,
+          },
+        );
+      } catch (thrown) {
+        const error = toError(thrown);
+        errors.set(followUp.recordId, error);
+        const message = messageOf.get(followUp.recordId);
+        if (message !== undefined) {
+          context.events.emit("follow-up.failed", {
+            ...deliveryFields(context.address, message),
+            error,
+          });
+        }
+      }
+    }),
+  );
+  return errors;
+}

@@ -1,0 +1,107 @@
+import { ConfigError } from "../errors.ts";
+
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+interface IntegerBounds {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * Reads typed settings from environment variables and collects every problem
+ * before failing, so one start names all missing or invalid variables.
+ * Values are trimmed; an empty value counts as unset.
+ */
+export class EnvReader {
+  readonly #source: EnvSource;
+  readonly #problems: string[] = [];
+
+  constructor(source: EnvSource = process.env) {
+    this.#source = source;
+  }
+
+  /** A required string. */
+  required(name: string): string {
+    const value = this.#raw(name);
+    if (value === undefined) {
+      this.#problems.push(`${name} is missing`);
+      return "";
+    }
+    return value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.#raw(name) ?? fallback;
+  }
+
+  optional(name: string): string | undefined {
+    return this.#raw(name);
+  }
+
+  integer(name: string, fallback: number, bounds: IntegerBounds = {}): number {
+    const value = this.#raw(name);
+    if (value === undefined) return fallback;
+
+    const number = Number(value);
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } =
+      bounds;
+    if (!Number.isSafeInteger(number) || number < min || number > max) {
+      this.#problems.push(
+        `${name} must be an integer from ${min} to ${max}, got "${value}"`,
+      );
+      return fallback;
+    }
+    return number;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.#raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(value)) return true;
+    if (["0", "false", "no", "off"].includes(value)) return false;
+    this.#problems.push(`${name} must be true or false, got "${value}"`);
+    return fallback;
+  }
+
+  /** A comma-separated list; blank entries are dropped. */
+  list(name: string, fallback: readonly string[]): string[] {
+    const value = this.#raw(name);
+    if (value === undefined) return [...fallback];
+    return value
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== "");
+  }
+
+  /** One of a fixed set of words. */
+  choice<const Choice extends string>(
+    name: string,
+    choices: readonly Choice[],
+    fallback: Choice,
+  ): Choice {
+    const value = this.#raw(name);
+    if (value === undefined) return fallback;
+    if ((choices as readonly string[]).includes(value)) return value as Choice;
+    this.#problems.push(
+      `${name} must be one of ${choices.join(", ")}, got "${value}"`,
+    );
+    return fallback;
+  }
+
+  /** Records a problem found by a check the reader does not cover. */
+  reject(problem: string): void {
+    this.#problems.push(problem);
+  }
+
+  /** Throws a ConfigError naming every problem seen so far. */
+  assertValid(): void {
+    if (this.#problems.length > 0) {
+      throw new ConfigError(this.#problems);
+    }
+  }
+
+  #raw(name: string): string | undefined {
+    const value = this.#source[name]?.trim();
+    return value === "" ? undefined : value;
+  }
+}

@@ -1,0 +1,80 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { spawnUntilReady, stopProcess } from "./child-process.ts";
+import { freePort } from "./free-port.ts";
+
+export interface NatsServerOptions {
+  /** Folder for JetStream data; kept across restarts. */
+  storeDir: string;
+  /** A free loopback port is chosen when absent. */
+  port?: number;
+  /** Extra command-line arguments (cluster routes, for example). */
+  extraArgs?: string[];
+}
+
+/**
+ * A nats-server with JetStream, run as a child process on loopback. It can be
+ * stopped, killed and restarted on the same port with the same store.
+ */
+export class NatsServer {
+  readonly port: number;
+  readonly storeDir: string;
+  readonly #extraArgs: string[];
+  #child: ChildProcess | undefined;
+
+  private constructor(port: number, options: NatsServerOptions) {
+    this.port = port;
+    this.storeDir = options.storeDir;
+    this.#extraArgs = options.extraArgs ?? [];
+  }
+
+  static async start(options: NatsServerOptions): Promise<NatsServer> {
+    const server = new NatsServer(options.port ?? (await freePort()), options);
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  /** Starts the server again after `stop` or `kill`. */
+  async restart(): Promise<void> {
+    if (this.#child !== undefined) return;
+    await mkdir(this.storeDir, { recursive: true });
+    const started = await spawnUntilReady(
+      "nats-server",
+      [
+        "-a",
+        "127.0.0.1",
+        "-p",
+        String(this.port),
+        "-js",
+        "-sd",
+        this.storeDir,
+        ...this.#extraArgs,
+      ],
+      /Server is ready/,
+    );
+    this.#child = started.child;
+    this.#child.once("exit", () => {
+      this.#child = undefined;
+    });
+  }
+
+  /** Graceful shutdown. */
+  async stop(): Promise<void> {
+    if (this.#child !== undefined) await stopProcess(this.#child, "SIGTERM");
+    this.#child = undefined;
+  }
+
+  /** Abrupt end, as a crash. */
+  async kill(): Promise<void> {
+    if (this.#child !== undefined) await stopProcess(this.#child, "SIGKILL");
+    this.#child = undefined;
+  }
+}

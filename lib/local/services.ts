@@ -1,0 +1,55 @@
+import { join } from "node:path";
+import { NatsServer } from "./nats-server.ts";
+import { LocalS3, localS3Credentials } from "./s3-server.ts";
+import { reusedService, type ServiceStarter } from "./stack.ts";
+
+/** nats-server with JetStream, unless `NATS_URL` is set. */
+export const startNats: ServiceStarter = async ({ env, dataDir }) => {
+  if (env.NATS_URL) return reusedService("nats", env.NATS_URL);
+
+  const server = await NatsServer.start({ storeDir: join(dataDir, "nats") });
+  return {
+    name: "nats",
+    url: server.url,
+    reused: false,
+    env: { NATS_URL: server.url },
+    stop: () => server.stop(),
+  };
+};
+
+/**
+ * s3rver with the content and public buckets, unless `STORAGE_ENDPOINT` is
+ * set. Bucket names come from `CONTENT_BUCKET` and `PUBLIC_BUCKET`.
+ */
+export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
+  const contentBucket = env.CONTENT_BUCKET ?? "axumkit-content";
+  const publicBucket = env.PUBLIC_BUCKET ?? "axumkit-public";
+  const buckets = {
+    CONTENT_BUCKET: contentBucket,
+    PUBLIC_BUCKET: publicBucket,
+  };
+  if (env.STORAGE_ENDPOINT) {
+    return reusedService("s3", env.STORAGE_ENDPOINT, buckets);
+  }
+
+  const s3 = await LocalS3.start({
+    directory: join(dataDir, "s3"),
+    buckets: [contentBucket, publicBucket],
+  });
+  return {
+    name: "s3",
+    url: s3.endpoint,
+    reused: false,
+    env: {
+      ...buckets,
+      STORAGE_ENDPOINT: s3.endpoint,
+      STORAGE_FORCE_PATH_STYLE: "true",
+      STORAGE_ACCESS_KEY_ID: localS3Credentials.accessKeyId,
+      STORAGE_SECRET_ACCESS_KEY: localS3Credentials.secretAccessKey,
+    },
+    stop: () => s3.stop(),
+  };
+};
+
+/** The services `npm run dev` runs, in start order. */
+export const devServices: ServiceStarter[] = [startNats, startObjectStore];
