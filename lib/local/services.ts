@@ -1,7 +1,10 @@
 import { join } from "node:path";
 import { NatsServer } from "./nats-server.ts";
+import { startRedis } from "./redis-service.ts";
 import { LocalS3, localS3Credentials } from "./s3-server.ts";
 import { reusedService, type ServiceStarter } from "./stack.ts";
+
+export { startRedis };
 
 /** nats-server with JetStream, unless `NATS_URL` is set. */
 export const startNats: ServiceStarter = async ({ env, dataDir }) => {
@@ -52,4 +55,8 @@ export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
 };
 
 /** The services `npm run dev` runs, in start order. */
-export const devServices: ServiceStarter[] = [startNats, startObjectStore];
+export const devServices: ServiceStarter[] = [
+  startNats,
+  startObjectStore,
+  startRedis,
+];
