@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { NatsServer } from "./nats-server.ts";
+import { startPostgresService } from "./postgres-service.ts";
 import { startRedis } from "./redis-service.ts";
 import { LocalS3, localS3Credentials } from "./s3-server.ts";
 import { reusedService, type ServiceStarter } from "./stack.ts";
@@ -54,9 +55,16 @@ export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
   };
 };
 
+/**
+ * Postgres with the schema behind the Neon WebSocket proxy: the machine's
+ * on 127.0.0.1:5432 or a cluster of our own, unless `DATABASE_URL` is set.
+ */
+export const startPostgres: ServiceStarter = startPostgresService;
+
 /** The services `npm run dev` runs, in start order. */
 export const devServices: ServiceStarter[] = [
   startNats,
   startObjectStore,
+  startPostgres,
   startRedis,
 ];
