@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.ts";
+import { configSource } from "./source.ts";
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -10,14 +11,15 @@ interface IntegerBounds {
 /**
  * Reads typed settings from environment variables and collects every problem
  * before failing, so one start names all missing or invalid variables.
- * Values are trimmed; an empty value counts as unset.
+ * Values are trimmed; an empty value counts as unset. SST resources linked
+ * to the process (`SST_RESOURCE_*`) overlay the source, see `configSource`.
  */
 export class EnvReader {
   readonly #source: EnvSource;
   readonly #problems: string[] = [];
 
   constructor(source: EnvSource = process.env) {
-    this.#source = source;
+    this.#source = this.#overlayLinkedResources(source);
   }
 
   /** A required string. */
@@ -97,6 +99,16 @@ export class EnvReader {
   assertValid(): void {
     if (this.#problems.length > 0) {
       throw new ConfigError(this.#problems);
+    }
+  }
+
+  /** A malformed `SST_RESOURCE_*` value is a problem, not a crash. */
+  #overlayLinkedResources(source: EnvSource): EnvSource {
+    try {
+      return configSource(source);
+    } catch (error) {
+      this.#problems.push(error instanceof Error ? error.message : `${error}`);
+      return source;
     }
   }
 

@@ -1,0 +1,124 @@
+import { Resource } from "sst/resource";
+import type { EnvSource } from "./env-reader.ts";
+
+/**
+ * The `sst.Secret` components of the deployed app and the environment
+ * variable each one sets. `infra/secrets.ts` creates the secrets from this
+ * table, and a deployed function reads a linked secret's `value` under the
+ * variable named here, the same name a local run reads from the environment.
+ */
+export const secretVariables = {
+  DatabaseUrl: "DATABASE_URL",
+  UpstashRedisRestUrl: "UPSTASH_REDIS_REST_URL",
+  UpstashRedisRestToken: "UPSTASH_REDIS_REST_TOKEN",
+  MeilisearchApiKey: "MEILISEARCH_API_KEY",
+  NatsToken: "NATS_TOKEN",
+  NatsUser: "NATS_USER",
+  NatsPassword: "NATS_PASSWORD",
+  StorageAccessKeyId: "STORAGE_ACCESS_KEY_ID",
+  StorageSecretAccessKey: "STORAGE_SECRET_ACCESS_KEY",
+} as const;
+
+export type SecretName = keyof typeof secretVariables;
+
+/** Linked resources by name, as `Resource` from `sst` lists them. */
+export type LinkedResources = Readonly<Record<string, unknown>>;
+
+const resourceVariablePrefix = "SST_RESOURCE_";
+const variableNamePattern = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * Builds the configuration the code reads: the environment, overlaid with
+ * the values of the SST resources linked to this function or container.
+ *
+ * A deployed process gets its links from `Resource` (environment variables
+ * `SST_RESOURCE_<Name>` holding JSON, or the encrypted file of a Lambda
+ * function). Two kinds of link become variables:
+ * - a property named like an environment variable (`CONTENT_BUCKET`) sets
+ *   that variable, which is how `sst.Linkable`s in `infra/` carry settings;
+ * - a secret listed in `secretVariables` sets its variable from `value`.
+ *
+ * Locally no resource is linked, so the environment is used as it is.
+ */
+export function configSource(
+  environment: EnvSource = process.env,
+  resources: LinkedResources = linkedResources(environment),
+): EnvSource {
+  const overlay: Record<string, string> = {};
+
+  for (const [name, resource] of Object.entries(resources)) {
+    if (!isRecord(resource)) continue;
+
+    for (const [property, value] of Object.entries(resource)) {
+      if (variableNamePattern.test(property) && value !== undefined) {
+        overlay[property] = settingText(value);
+      }
+    }
+
+    if (isSecretName(name) && typeof resource.value === "string") {
+      overlay[secretVariables[name]] = resource.value;
+    }
+  }
+
+  if (Object.keys(overlay).length === 0) return environment;
+  return { ...environment, ...overlay };
+}
+
+/**
+ * Returns the resources linked to this process. For `process.env` that is
+ * what `Resource` from `sst` loads, which includes a Lambda function's
+ * encrypted links. For any other source it is the `SST_RESOURCE_*`
+ * variables of that source, so tests can give links the way SST sets them.
+ */
+export function linkedResources(environment: EnvSource): LinkedResources {
+  if (environment === process.env) {
+    return Object.fromEntries(
+      Object.keys(Resource).map((name) => [name, readResource(name)]),
+    );
+  }
+  return parseResourceVariables(environment);
+}
+
+/** Parses the `SST_RESOURCE_<Name>` variables, each holding JSON. */
+export function parseResourceVariables(
+  environment: EnvSource,
+): LinkedResources {
+  const resources: Record<string, unknown> = {};
+
+  for (const [variable, text] of Object.entries(environment)) {
+    if (!variable.startsWith(resourceVariablePrefix) || !text) continue;
+
+    const name = variable.slice(resourceVariablePrefix.length);
+    try {
+      resources[name] = JSON.parse(text);
+    } catch (error) {
+      throw new Error(
+        `${variable} is not valid JSON; SST sets it to the linked resource's properties`,
+        { cause: error },
+      );
+    }
+  }
+  return resources;
+}
+
+function readResource(name: string): unknown {
+  return (Resource as unknown as Record<string, unknown>)[name];
+}
+
+function isSecretName(name: string): name is SecretName {
+  return Object.hasOwn(secretVariables, name);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Lists become comma-separated, as `EnvReader.list` reads them. */
+function settingText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.map(String).join(",");
+  if (typeof value === "number" || typeof value === "boolean") {
+    return String(value);
+  }
+  return JSON.stringify(value);
+}
