@@ -2,10 +2,11 @@ import { join } from "node:path";
 import { NatsServer } from "./nats-server.ts";
 import { startPostgresService } from "./postgres-service.ts";
 import { startRedis } from "./redis-service.ts";
+import { startSes } from "./ses-service.ts";
 import { LocalS3, localS3Credentials } from "./s3-server.ts";
 import { reusedService, type ServiceStarter } from "./stack.ts";
 
-export { startRedis };
+export { startRedis, startSes };
 
 /** nats-server with JetStream, unless `NATS_URL` is set. */
 export const startNats: ServiceStarter = async ({ env, dataDir }) => {
@@ -67,4 +68,5 @@ export const devServices: ServiceStarter[] = [
   startObjectStore,
   startPostgres,
   startRedis,
+  startSes,
 ];

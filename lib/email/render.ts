@@ -1,0 +1,130 @@
+import { convert } from "html-to-text";
+import type { FrontendPaths } from "../config/email.ts";
+import type { EmailTemplate } from "../jobs/schemas.ts";
+import {
+  htmlLiquid,
+  type LiquidTemplate,
+  parseTemplate,
+  textLiquid,
+} from "./liquid.ts";
+import type {
+  CompiledTemplates,
+  TokenMailVariables,
+  TokenTemplateName,
+} from "./templates.ts";
+
+/** The two bodies of one mail. */
+export interface RenderedBody {
+  html: string;
+  text: string;
+}
+
+export interface RendererSettings {
+  projectName: string;
+  /** Base URL without a trailing slash. */
+  frontendHost: string;
+  paths: FrontendPaths;
+}
+
+interface ParsedTemplate {
+  html: LiquidTemplate;
+  text: LiquidTemplate;
+}
+
+/**
+ * Renders the body of an email job. Token mails go through their compiled
+ * templates with Liquid. `Custom` HTML comes from the trusted app server
+ * and is sent as given, with a text part derived from it.
+ */
+export class EmailRenderer {
+  readonly #templates: Record<TokenTemplateName, ParsedTemplate>;
+  readonly #settings: RendererSettings;
+
+  /** Parses every template now, so a broken one fails at cold start. */
+  constructor(templates: CompiledTemplates, settings: RendererSettings) {
+    this.#settings = settings;
+    this.#templates = {
+      verification: parseBoth("verification", templates.verification),
+      "password-reset": parseBoth(
+        "password-reset",
+        templates["password-reset"],
+      ),
+      "email-change": parseBoth("email-change", templates["email-change"]),
+    };
+  }
+
+  /** Throws TemplateRenderError when a template reads an unknown variable. */
+  render(template: EmailTemplate): RenderedBody {
+    if ("Custom" in template) {
+      const html = template.Custom.html_content;
+      return { html, text: htmlToPlainText(html) };
+    }
+
+    const { name, variables } = this.#tokenMail(template);
+    const parsed = this.#templates[name];
+    return {
+      html: parsed.html.render(variables),
+      text: parsed.text.render(variables),
+    };
+  }
+
+  #tokenMail(template: Exclude<EmailTemplate, { Custom: unknown }>): {
+    name: TokenTemplateName;
+    variables: TokenMailVariables;
+  } {
+    const { paths, projectName } = this.#settings;
+    if ("Verification" in template) {
+      const { username, token, valid_minutes } = template.Verification;
+      const link = this.#link(paths.verifyEmail, token);
+      return {
+        name: "verification",
+        variables: { project_name: projectName, username, link, valid_minutes },
+      };
+    }
+    if ("PasswordReset" in template) {
+      const { handle, token, valid_minutes } = template.PasswordReset;
+      const link = this.#link(paths.resetPassword, token);
+      return {
+        name: "password-reset",
+        variables: {
+          project_name: projectName,
+          username: handle,
+          link,
+          valid_minutes,
+        },
+      };
+    }
+    const { username, token, valid_minutes } = template.EmailChange;
+    const link = this.#link(paths.confirmEmailChange, token);
+    return {
+      name: "email-change",
+      variables: { project_name: projectName, username, link, valid_minutes },
+    };
+  }
+
+  /** Encodes the token, so `&`, `#`, `+`, `/` and spaces arrive intact. */
+  #link(path: string, token: string): string {
+    return `${this.#settings.frontendHost}${path}?token=${encodeURIComponent(token)}`;
+  }
+}
+
+function parseBoth(
+  name: TokenTemplateName,
+  template: { html: string; text: string },
+): ParsedTemplate {
+  return {
+    html: parseTemplate(htmlLiquid, `${name}.mjml`, template.html),
+    text: parseTemplate(textLiquid, `${name}.txt`, template.text),
+  };
+}
+
+/** Derives the text part of an HTML mail: links kept, images left out. */
+export function htmlToPlainText(html: string): string {
+  return convert(html, {
+    wordwrap: 78,
+    selectors: [
+      { selector: "a", options: { hideLinkHrefIfSameAsText: true } },
+      { selector: "img", format: "skip" },
+    ],
+  });
+}
