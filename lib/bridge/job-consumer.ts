@@ -19,6 +19,15 @@ export interface JobConsumerOptions extends BatchContext {
   reprovision: () => Promise<void>;
 }
 
+const reportedStatuses = new Set([
+  "heartbeats_missed",
+  "no_responders",
+  "consumer_deleted",
+  "consumer_not_found",
+  "stream_not_found",
+  "exceeded_limits",
+]);
+
 const pullRetryBaseMs = 250;
 const pullRetryMaxMs = 5_000;
 
@@ -114,6 +123,7 @@ export class JobConsumer {
       max_messages: free,
       expires: this.#options.pullExpiresMs,
     });
+    void this.#reportStatus(this.#fetch);
 
     for await (const message of this.#fetch) {
       if (this.#stopping) {
@@ -126,6 +136,25 @@ export class JobConsumer {
     }
     this.#fetch = undefined;
     this.#batcher.flush();
+  }
+
+  /**
+   * Emits the pull's trouble notifications: missed heartbeats (the node
+   * serving the pull went away), no responders (no consumer leader while
+   * an election runs) and a missing consumer or stream. Routine ones
+   * (heartbeats, next pulls, debug) are left out.
+   */
+  async #reportStatus(fetch: ConsumerMessages): Promise<void> {
+    const { jobType } = this.#options.address;
+    for await (const status of fetch.status()) {
+      if (!reportedStatuses.has(status.type)) continue;
+      const detail = "description" in status ? status.description : undefined;
+      this.#options.events.emit("consumer.status", {
+        jobType,
+        status: status.type,
+        detail,
+      });
+    }
   }
 
   async #recoverFromPullError(error: Error, failures: number): Promise<void> {

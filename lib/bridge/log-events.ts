@@ -49,8 +49,10 @@ export function logBridgeEvents(
   events.on("pull.failed", ({ error, ...fields }) =>
     logger.warn({ ...fields, err: error }, "pull failed"),
   );
+  // Only trouble reaches this event (missed heartbeats, no responders,
+  // a missing consumer); the bridge recovers from each by pulling again.
   events.on("consumer.status", (fields) =>
-    logger.debug(fields, "consumer status"),
+    logger.warn(fields, "consumer status"),
   );
   events.on("connection.status", (fields) => {
     const level =

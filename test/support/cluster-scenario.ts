@@ -1,0 +1,193 @@
+import {
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { Bridge } from "../../lib/bridge/bridge.ts";
+import { addressOf, type JobAddress } from "../../lib/jobs/naming.ts";
+import type { ClusterNode, NatsCluster } from "../../lib/local/nats-cluster.ts";
+import {
+  inFlightOf,
+  JobTally,
+  RecoveryLog,
+  publishIndexPostJobs,
+  startBridgeReplicas,
+  startTestCluster,
+} from "./cluster.ts";
+import { eventually } from "./events.ts";
+import { connectTo, testBridgeConfig } from "./nats.ts";
+
+/** What a fault step may use: the cluster, the bridges, the tally. */
+export interface FaultContext {
+  cluster: NatsCluster;
+  connection: NatsConnection;
+  jsm: JetStreamManager;
+  address: JobAddress;
+  bridges: Bridge[];
+  tally: JobTally;
+}
+
+export interface FailoverScenario {
+  jobs: number;
+  bridges: number;
+  /** Processed jobs after which the fault starts. */
+  faultAfter: number;
+  workMs: number;
+  /** Runs after the bridges start and before any job is published. */
+  prepare?: (context: FaultContext) => Promise<void>;
+  fault: (context: FaultContext) => Promise<void>;
+}
+
+/**
+ * Kills the given node, waits until the bridges have processed `jobs` more
+ * without it, then restarts it and waits for the cluster to be healthy.
+ * Returns the jobs in flight at the kill: pulled by a bridge and not yet
+ * settled, the only ones a correct bridge may run twice.
+ */
+export async function killAndRestartLater(
+  context: FaultContext,
+  node: ClusterNode,
+  jobs: number,
+): Promise<number> {
+  const inFlightAtKill = inFlightOf(context.bridges);
+  await node.server.kill();
+
+  const processedAtKill = context.tally.processed;
+  await eventually(
+    () => context.tally.processed >= processedAtKill + jobs,
+    60_000,
+  );
+  await node.server.restart();
+  await context.cluster.waitUntilHealthy();
+  return inFlightAtKill;
+}
+
+/**
+ * Makes the stream and its consumer led by different nodes, asking the
+ * consumer's leader to step down until another node takes over, so a kill
+ * hits one of them alone. Returns both leaders.
+ */
+export async function separateLeaders(
+  context: FaultContext,
+): Promise<{ stream: ClusterNode; consumer: ClusterNode }> {
+  const { cluster, connection, jsm, address } = context;
+  const readLeaders = async () => ({
+    stream: await cluster.streamLeader(jsm, address.stream),
+    consumer: await cluster.consumerLeader(
+      jsm,
+      address.stream,
+      address.consumer,
+    ),
+  });
+
+  let leaders = await readLeaders();
+  for (let attempt = 1; leaders.stream === leaders.consumer; attempt++) {
+    if (attempt > 5) {
+      throw new Error(
+        `consumer leader stayed on the stream leader ${leaders.stream.name}`,
+      );
+    }
+    await connection.request(
+      `$JS.API.CONSUMER.LEADER.STEPDOWN.${address.stream}.${address.consumer}`,
+      undefined,
+      { timeout: 5_000 },
+    );
+    leaders = await readLeaders();
+  }
+  return leaders;
+}
+
+export interface FailoverResult {
+  expectedIds: string[];
+  tally: JobTally;
+  streamMessages: number;
+  ackPending: number;
+  recovery: RecoveryLog;
+}
+
+/**
+ * Runs index-post jobs through bridge replicas on a fresh three-node
+ * cluster with R3 streams and consumers, applies the fault once enough
+ * jobs are processed, and returns what the stream and the function saw
+ * after the stream has drained. Stops and removes everything it started.
+ */
+export async function runFailoverScenario(
+  scenario: FailoverScenario,
+): Promise<FailoverResult> {
+  const cluster = await startTestCluster();
+  const cleanup: (() => Promise<void>)[] = [() => cluster.dispose()];
+  try {
+    const config = testBridgeConfig(cluster.urls, ["index-post"], {
+      replicas: 3,
+      // The server redelivers jobs whose acks died with a killed node
+      // after ack_wait, so a short one keeps the test quick.
+      ackWaitMs: 5_000,
+    });
+    const address = addressOf("index-post", config.naming);
+    const tally = new JobTally();
+    const bridges = await startBridgeReplicas(scenario.bridges, {
+      config,
+      tally,
+      workMs: scenario.workMs,
+      settings: { concurrency: 4, batchSize: 1 },
+    });
+    cleanup.unshift(async () => {
+      await Promise.all(bridges.map((bridge) => bridge.stop()));
+    });
+    const recovery = new RecoveryLog();
+    recovery.watch(bridges);
+
+    const connection = await connectTo(cluster.urls);
+    cleanup.unshift(() => connection.close());
+    const jsm = await jetstreamManager(connection);
+    const context = { cluster, connection, jsm, address, bridges, tally };
+    await scenario.prepare?.(context);
+    const expectedIds = await publishIndexPostJobs(
+      jetstream(connection),
+      address.subject,
+      scenario.jobs,
+    );
+
+    await eventually(() => tally.processed >= scenario.faultAfter, 60_000);
+    await scenario.fault(context);
+
+    await eventually(
+      async () =>
+        tally.processed === scenario.jobs &&
+        bridges.every((bridge) => bridge.inFlight === 0) &&
+        (await isDrained(jsm, address)),
+      120_000,
+      200,
+    );
+    const stream = await jsm.streams.info(address.stream);
+    const consumer = await jsm.consumers.info(address.stream, address.consumer);
+    return {
+      expectedIds,
+      tally,
+      streamMessages: stream.state.messages,
+      ackPending: consumer.num_ack_pending,
+      recovery,
+    };
+  } finally {
+    for (const step of cleanup) await step();
+  }
+}
+
+async function isDrained(
+  jsm: JetStreamManager,
+  address: JobAddress,
+): Promise<boolean> {
+  try {
+    const stream = await jsm.streams.info(address.stream);
+    const consumer = await jsm.consumers.info(address.stream, address.consumer);
+    return (
+      stream.state.messages === 0 &&
+      consumer.num_ack_pending === 0 &&
+      consumer.num_pending === 0
+    );
+  } catch {
+    // No leader while an election runs; ask again on the next poll.
+    return false;
+  }
+}
