@@ -46,6 +46,26 @@ export interface BridgeEventMap {
   "invoke.throttled": [
     { jobType: JobTypeName; attempt: number; delayMs: number; reason: string },
   ];
+  /** An invoke failed as a whole; every record in it is retried. */
+  "invoke.failed": [
+    {
+      jobType: JobTypeName;
+      batchSize: number;
+      requestId?: string;
+      throttled: boolean;
+      reason: string;
+    },
+  ];
+  /** A batch was split to fit the invoke payload limit. */
+  "batch.split": [
+    {
+      jobType: JobTypeName;
+      records: number;
+      invokes: number;
+      /** Records dead-lettered because they alone exceed the limit. */
+      oversized: number;
+    },
+  ];
   "pull.failed": [{ jobType: JobTypeName; error: Error; retryInMs: number }];
   "consumer.status": [
     { jobType: JobTypeName; status: string; detail?: string },

@@ -46,6 +46,10 @@ export function logBridgeEvents(
   events.on("invoke.throttled", (fields) =>
     logger.warn(fields, "invoke throttled"),
   );
+  events.on("invoke.failed", (fields) => logger.warn(fields, "invoke failed"));
+  events.on("batch.split", (fields) =>
+    logger.info(fields, "batch split to fit the invoke payload limit"),
+  );
   events.on("pull.failed", ({ error, ...fields }) =>
     logger.warn({ ...fields, err: error }, "pull failed"),
   );

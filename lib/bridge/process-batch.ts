@@ -12,6 +12,11 @@ import type { InvokeOutcome, Invoker } from "../invoke/invoker.ts";
 import type { BridgeEvents } from "./events.ts";
 import { keepInProgress } from "./in-progress.ts";
 import {
+  maxInvokePayloadBytes,
+  oversizedReason,
+  splitBatch,
+} from "./split-batch.ts";
+import {
   deliveryFields,
   type SettleContext,
   settleFailure,
@@ -51,20 +56,68 @@ export async function processBatch(
   const pending = await decodeBatch(settle, messages);
   if (pending.length === 0) return;
 
+  const batches = await splitOversized(context, settle, pending);
   const stopInProgress = keepInProgress(
-    pending.map(({ message }) => message),
+    batches.flat().map(({ message }) => message),
     Math.max(1, Math.floor(context.ackWaitMs / 3)),
   );
-  let outcome: InvokeOutcome;
   try {
-    outcome = await invokeWithThrottleRetry(context, {
-      records: pending.map(({ record }) => record),
-    });
+    for (const batch of batches) {
+      await invokeAndSettle(context, settle, batch);
+    }
   } finally {
     stopInProgress();
   }
+}
+
+/**
+ * Splits the batch into invokes that fit Lambda's payload limit. A record
+ * too large on its own is dead-lettered without an invoke: it would fail
+ * the same way on every delivery.
+ */
+async function splitOversized(
+  context: BatchContext,
+  settle: SettleContext,
+  pending: readonly PendingRecord[],
+): Promise<PendingRecord[][]> {
+  const { batches, oversized } = splitBatch(pending, ({ record }) => record);
+  if (batches.length > 1 || oversized.length > 0) {
+    context.events.emit("batch.split", {
+      jobType: context.address.jobType,
+      records: pending.length,
+      invokes: batches.length,
+      oversized: oversized.length,
+    });
+  }
+
+  await Promise.all(
+    oversized.map(({ item, bytes }) =>
+      settleFailure(settle, item.message, {
+        retryable: false,
+        reason: oversizedReason(bytes, maxInvokePayloadBytes),
+      }),
+    ),
+  );
+  return batches;
+}
+
+async function invokeAndSettle(
+  context: BatchContext,
+  settle: SettleContext,
+  pending: readonly PendingRecord[],
+): Promise<void> {
+  const outcome: InvokeOutcome = await invokeWithThrottleRetry(context, {
+    records: pending.map(({ record }) => record),
+  });
 
   if (outcome.status === "failed") {
+    context.events.emit("invoke.failed", {
+      jobType: context.address.jobType,
+      batchSize: pending.length,
+      requestId: outcome.requestId,
+      throttled: outcome.throttled,
+      reason: outcome.reason,
+    });
     await Promise.all(
       pending.map(({ message }) =>
         settleFailure(settle, message, {
