@@ -49,13 +49,16 @@ export function uniqueRecipient(): string {
   return `user-${randomBytes(4).toString("hex")}@example.com`;
 }
 
-/** A record as the bridge hands it over, with a stream name of its own. */
-export function emailRecord<Job>(job: Job, deliveryCount = 1): JobRecord<Job> {
-  const stream = `test${randomBytes(4).toString("hex")}_email`;
+/** A record as the bridge hands it over, from a stream of its own. */
+export function emailRecord<Job>(
+  job: Job,
+  streamPrefix = "test",
+): JobRecord<Job> {
+  const stream = `${streamPrefix}${randomBytes(4).toString("hex")}_email`;
   return {
     id: `${stream}:1`,
     subject: "test.jobs.email",
-    deliveryCount,
+    deliveryCount: 1,
     publishedAt: new Date().toISOString(),
     job,
   };
@@ -72,6 +75,8 @@ export interface EmailTestServices {
   rest: UpstashRestServer;
   redis: IORedis;
   env(overrides?: Record<string, string>): EnvSource;
+  /** A record whose send-once key `stop` deletes. */
+  record<Job>(job: Job): JobRecord<Job>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +88,7 @@ export async function startEmailTestServices(): Promise<EmailTestServices> {
     token,
   });
   const redis = new IORedis(sharedRedisUrl);
-  const keyPrefixes: string[] = [];
+  const streamPrefix = `test${randomBytes(3).toString("hex")}x`;
 
   return {
     ses,
@@ -102,10 +107,10 @@ export async function startEmailTestServices(): Promise<EmailTestServices> {
       UPSTASH_REDIS_REST_TOKEN: token,
       ...overrides,
     }),
+    record: (job) => emailRecord(job, streamPrefix),
     async stop() {
-      const keys = await redis.keys("email:sent:test*");
+      const keys = await redis.keys(`email:sent:${streamPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
-      void keyPrefixes;
       await redis.quit();
       await rest.stop();
       await ses.stop();
