@@ -162,6 +162,9 @@ async function ensureConsumer(
     return;
   }
 
+  // A pull consumer is updated in place, which keeps its pending
+  // deliveries. nats-server 2.9.10 accepts clearing the backoff list of
+  // the Rust worker's consumers this way.
   const {
     durable_name: _durable,
     deliver_policy: _deliver,
