@@ -2,6 +2,10 @@
 // stream into its function until SIGTERM.
 import { Bridge } from "../lib/bridge/bridge.ts";
 import { BridgeEvents } from "../lib/bridge/events.ts";
+import {
+  HealthServer,
+  readHealthConfig,
+} from "../lib/bridge/health-server.ts";
 import { logBridgeEvents } from "../lib/bridge/log-events.ts";
 import { readBridgeConfig } from "../lib/config/bridge.ts";
 import { ConfigError } from "../lib/errors.ts";
@@ -10,19 +14,30 @@ import { createLogger } from "../lib/log.ts";
 import { onShutdownSignal } from "../lib/signals.ts";
 
 const logger = createLogger("bridge");
+let health: HealthServer | undefined;
 
 try {
   const config = readBridgeConfig();
+  const healthConfig = readHealthConfig();
   const events = new BridgeEvents();
   logBridgeEvents(events, logger, { quietSuccess: config.quietSuccess });
 
+  // Listening before the bridge starts lets a health check see "not ready"
+  // while streams and consumers are provisioned.
+  health = await HealthServer.start(events, healthConfig);
+  logger.info(
+    { host: healthConfig.host, port: health.port },
+    "serving /healthz and /metrics",
+  );
+
   const bridge = await Bridge.start({
     config,
-    invoker: await createInvoker(config.invoker, process.env),
+    invoker: await createInvoker(config.invoker, process.env, config.jobTypes),
     events,
   });
   onShutdownSignal(logger, async () => {
     await bridge.stop();
+    await health?.stop();
   });
 } catch (error) {
   if (error instanceof ConfigError) {
@@ -30,5 +45,6 @@ try {
   } else {
     logger.fatal({ err: error }, "bridge failed to start");
   }
+  await health?.stop();
   process.exitCode = 1;
 }

@@ -10,6 +10,7 @@ import { isPermanent, toError } from "../errors.ts";
 import type { JobOf, JobTypeName } from "../jobs/catalogue.ts";
 import { validateJob } from "../jobs/decode.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { FunctionMetrics } from "../metrics/function-metrics.ts";
 
 /** What a batch processor reports: the records that threw, and follow-ups. */
 export interface BatchOutcome {
@@ -45,6 +46,8 @@ export interface JobHandlerOptions<Name extends JobTypeName> {
   /** Runs once per cold start; reads configuration and builds clients. */
   setup: (logger: Logger) => Promise<BatchProcessor<JobOf<Name>>>;
   logger?: Logger;
+  /** Writes EMF metrics per batch [FunctionMetrics for the job type]. */
+  metrics?: FunctionMetrics;
 }
 
 /**
@@ -55,7 +58,11 @@ export interface JobHandlerOptions<Name extends JobTypeName> {
 export function createJobHandler<Name extends JobTypeName>(
   options: JobHandlerOptions<Name>,
 ): JobHandler {
-  const logger = options.logger ?? createLogger(`function.${options.jobType}`);
+  const logger = (
+    options.logger ?? createLogger(`function.${options.jobType}`)
+  ).child({ jobType: options.jobType });
+  const metrics =
+    options.metrics ?? new FunctionMetrics({ jobType: options.jobType });
   let processor: Promise<BatchProcessor<JobOf<Name>>> | undefined;
 
   const prepare = () => {
@@ -68,6 +75,7 @@ export function createJobHandler<Name extends JobTypeName>(
   };
 
   const handler = async (event: unknown): Promise<JobResult> => {
+    const startedAt = performance.now();
     const parsedEvent = jobEventSchema.parse(event) as JobEvent;
     const process = await prepare();
 
@@ -99,6 +107,11 @@ export function createJobHandler<Name extends JobTypeName>(
       recordId: fallbackRecordId,
       ...item,
     }));
+    metrics.recordBatch({
+      records: parsedEvent.records,
+      failures,
+      durationMs: performance.now() - startedAt,
+    });
     return { failures, enqueue };
   };
 

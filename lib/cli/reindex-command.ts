@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import type { Command } from "commander";
+import { defaultReindexBatchSize } from "../jobs/schemas.ts";
+import type { CliContext } from "./connection.ts";
+import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
+import type { Output } from "./output.ts";
+import { parsePositiveInteger } from "./parsers.ts";
+import type { CommandRunner } from "./program.ts";
+import {
+  followReindex,
+  type ReindexJobType,
+  type ReindexOutcome,
+  type ReindexStart,
+  startReindex,
+} from "./reindex.ts";
+
+interface ReindexOptions {
+  batchSize: number;
+  follow: boolean;
+}
+
+/** Registers `reindex`. */
+export function addReindexCommand(
+  program: Command,
+  connected: CommandRunner,
+): void {
+  program
+    .command("reindex")
+    .description(
+      "start rebuilding the posts or users search index, and follow its batches until the last one ran",
+    )
+    .argument("<index>", "posts or users")
+    .option(
+      "--batch-size <rows>",
+      "rows per batch",
+      parsePositiveInteger,
+      defaultReindexBatchSize,
+    )
+    .option("--no-follow", "publish the first batch and exit")
+    .addHelpText(
+      "after",
+      "\nFollowing needs a bridge consuming the reindex job type. Exits 1 when a batch is dead-lettered.",
+    )
+    .action(connected(runReindex));
+}
+
+async function runReindex(
+  context: CliContext,
+  output: Output,
+  options: ReindexOptions,
+  index: string,
+): Promise<ExitCode> {
+  const jobType = reindexJobType(index);
+  if (options.batchSize > 100_000) {
+    throw new CliError(
+      exitCodes.usage,
+      `--batch-size must be at most 100000, got ${options.batchSize}`,
+    );
+  }
+
+  const reindexId = randomUUID();
+  const status = new StatusLine(output);
+  const watch = options.follow
+    ? followReindex(reindexId, {
+        connection: context.connection,
+        js: context.js,
+        jsm: context.jsm,
+        naming: context.config.naming,
+        jobType,
+        onBatch: (batchNumber) => status.batch(batchNumber),
+      })
+    : undefined;
+
+  let start: ReindexStart;
+  try {
+    start = await startReindex(
+      context.js,
+      context.config.naming,
+      jobType,
+      options.batchSize,
+      reindexId,
+    );
+  } catch (error) {
+    watch?.stop();
+    await watch?.finished.catch(() => undefined);
+    throw error;
+  }
+  output.line(
+    `started ${jobType} ${reindexId}: stream ${start.stream} sequence ${start.sequence}`,
+  );
+  if (watch === undefined) {
+    output.document({ ...start, followed: false });
+    return exitCodes.ok;
+  }
+
+  const outcome = await watch.finished;
+  status.end();
+  output.document({ ...start, followed: true, ...outcome });
+  printOutcome(output, outcome);
+  return outcome.state === "finished" ? exitCodes.ok : exitCodes.failed;
+}
+
+function printOutcome(output: Output, outcome: ReindexOutcome): void {
+  if (outcome.state === "finished") {
+    output.line(
+      output.paint("green", `finished after ${outcome.batches} batches`),
+    );
+    return;
+  }
+  output.problem(
+    `batch ${outcome.batches} failed for good: see dlq show ${outcome.deadLetterSequence}`,
+  );
+}
+
+function reindexJobType(index: string): ReindexJobType {
+  if (index === "posts") return "reindex-posts";
+  if (index === "users") return "reindex-users";
+  throw new CliError(
+    exitCodes.usage,
+    `unknown index "${index}"; use posts or users`,
+  );
+}
+
+/**
+ * Shows batches and their rate: one rewritten line on a TTY, a line per
+ * batch otherwise, nothing in JSON mode.
+ */
+class StatusLine {
+  readonly #output: Output;
+  readonly #startedAt = performance.now();
+  #batches = 0;
+
+  constructor(output: Output) {
+    this.#output = output;
+  }
+
+  batch(batchNumber: number): void {
+    this.#batches++;
+    if (this.#output.json) return;
+    const seconds = (performance.now() - this.#startedAt) / 1000;
+    const rate = seconds > 0 ? (this.#batches / seconds).toFixed(1) : "-";
+    const text = `batch ${batchNumber} published, ${this.#batches} batches so far, ${rate} batches/s`;
+    if (this.#output.stderr.isTTY)
+      this.#output.stderr.write(`\r\x1b[2K${text}`);
+    else this.#output.stderr.write(`${text}\n`);
+  }
+
+  end(): void {
+    if (!this.#output.json && this.#output.stderr.isTTY && this.#batches > 0) {
+      this.#output.stderr.write("\n");
+    }
+  }
+}
