@@ -40,8 +40,11 @@ export function logBridgeEvents(
   events.on("follow-up.failed", ({ error, ...fields }) =>
     logger.error({ ...fields, err: error }, "publishing follow-up job failed"),
   );
+  // One line per invoke (a batch) with its duration, size and Lambda
+  // request id; debug only when success lines are silenced.
+  const invokeLevel = options.quietSuccess ? "debug" : "info";
   events.on("invoke.completed", (fields) =>
-    logger.debug(fields, "invoke completed"),
+    logger[invokeLevel](fields, "invoke completed"),
   );
   events.on("invoke.throttled", (fields) =>
     logger.warn(fields, "invoke throttled"),
