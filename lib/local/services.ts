@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { MeilisearchStandIn } from "./meilisearch-standin.ts";
 import { NatsServer } from "./nats-server.ts";
 import { startPostgresService } from "./postgres-service.ts";
 import { startRedis } from "./redis-service.ts";
@@ -62,11 +63,33 @@ export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
  */
 export const startPostgres: ServiceStarter = startPostgresService;
 
+/**
+ * The Meilisearch stand-in (in memory, not a search engine) unless
+ * `MEILISEARCH_HOST` is set.
+ */
+export const startMeilisearch: ServiceStarter = async ({ env }) => {
+  if (env.MEILISEARCH_HOST) {
+    return reusedService("meilisearch", env.MEILISEARCH_HOST);
+  }
+
+  const standIn = await MeilisearchStandIn.start({
+    apiKey: env.MEILISEARCH_API_KEY,
+  });
+  return {
+    name: "meilisearch-stand-in",
+    url: standIn.url,
+    reused: false,
+    env: { MEILISEARCH_HOST: standIn.url },
+    stop: () => standIn.stop(),
+  };
+};
+
 /** The services `npm run dev` runs, in start order. */
 export const devServices: ServiceStarter[] = [
   startNats,
   startObjectStore,
   startPostgres,
+  startMeilisearch,
   startRedis,
   startSes,
 ];

@@ -1,0 +1,26 @@
+import type { EnvSource } from "../lib/config/env-reader.ts";
+import {
+  createJobHandler,
+  type JobHandler,
+} from "../lib/functions/job-handler.ts";
+import { processIndexBatch } from "../lib/search/index-batch.ts";
+import { setUpSearch } from "../lib/search/setup.ts";
+
+export function createHandler(source: EnvSource = process.env): JobHandler {
+  return createJobHandler({
+    jobType: "index-post",
+    setup: async (logger) => {
+      const deps = setUpSearch("posts", source, logger);
+      return (records) =>
+        processIndexBatch(
+          deps,
+          records.map((record) => ({
+            ...record,
+            job: { id: record.job.post_id, action: record.job.action },
+          })),
+        );
+    },
+  });
+}
+
+export const handler = createHandler();

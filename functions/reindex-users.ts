@@ -1,0 +1,20 @@
+import type { EnvSource } from "../lib/config/env-reader.ts";
+import {
+  createJobHandler,
+  forEachRecord,
+  type JobHandler,
+} from "../lib/functions/job-handler.ts";
+import { runReindexBatch } from "../lib/search/reindex.ts";
+import { setUpSearch } from "../lib/search/setup.ts";
+
+export function createHandler(source: EnvSource = process.env): JobHandler {
+  return createJobHandler({
+    jobType: "reindex-users",
+    setup: async (logger) => {
+      const deps = setUpSearch("users", source, logger);
+      return forEachRecord((job, record) => runReindexBatch(deps, job, record));
+    },
+  });
+}
+
+export const handler = createHandler();
