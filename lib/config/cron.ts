@@ -23,7 +23,7 @@ export function readCronLockConfig(env: EnvReader): CronLockConfig {
   return { keyPrefix: env.string("CRON_LOCK_KEY_PREFIX", "cron-lock:") };
 }
 
-/** What cleanup deletes and how much per statement. Defaults in brackets. */
+/** Settings of the cleanup cron. Defaults in brackets. */
 export interface CleanupConfig {
   /** `CLEANUP_TOKEN_BATCH_SIZE`: max rows one DELETE removes [5000]. */
   tokenBatchSize: number;
