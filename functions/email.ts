@@ -1,6 +1,6 @@
-import { compiledTemplates } from "../templates/build/templates.ts";
 import { readEmailConfig } from "../lib/config/email.ts";
 import { EnvReader, type EnvSource } from "../lib/config/env-reader.ts";
+import { compiledTemplates } from "../lib/email/compiled-templates.ts";
 import { createEmailJobContext } from "../lib/email/context.ts";
 import { sendEmailJob } from "../lib/email/send-email-job.ts";
 import {

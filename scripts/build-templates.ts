@@ -1,13 +1,13 @@
-// Compiles the MJML email templates into templates/build/templates.ts, the
-// module the email function imports. `--check` writes nothing and exits
-// with status 1 when that module is stale. `--dir <folder>` builds another
-// templates folder (into its own build/templates.ts).
+// Compiles the MJML email templates into templates/build/templates.json, the
+// file the email function imports. `--check` writes nothing and exits with
+// status 1 when that file is stale. `--dir <folder>` builds another
+// templates folder (into its own build/templates.json).
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   compileTemplates,
-  generateTemplateModule,
+  generateTemplateFile,
   TemplateBuildError,
 } from "./template-compiler.ts";
 
@@ -21,11 +21,11 @@ const { values: options } = parseArgs({
   },
 });
 const templatesDir = resolve(options.dir);
-const outputPath = join(templatesDir, "build", "templates.ts");
+const outputPath = join(templatesDir, "build", "templates.json");
 const outputName = relative(process.cwd(), outputPath);
 
 try {
-  const source = generateTemplateModule(await compileTemplates(templatesDir));
+  const source = generateTemplateFile(await compileTemplates(templatesDir));
   const current = await readFile(outputPath, "utf8").catch(() => undefined);
 
   if (options.check) {

@@ -1,4 +1,3 @@
-import { convert } from "html-to-text";
 import type { FrontendPaths } from "../config/email.ts";
 import type { EmailTemplate } from "../jobs/schemas.ts";
 import {
@@ -54,10 +53,10 @@ export class EmailRenderer {
   }
 
   /** Throws TemplateRenderError when a template reads an unknown variable. */
-  render(template: EmailTemplate): RenderedBody {
+  async render(template: EmailTemplate): Promise<RenderedBody> {
     if ("Custom" in template) {
       const html = template.Custom.html_content;
-      return { html, text: htmlToPlainText(html) };
+      return { html, text: await htmlToPlainText(html) };
     }
 
     const { name, variables } = this.#tokenMail(template);
@@ -118,8 +117,13 @@ function parseBoth(
   };
 }
 
-/** Derives the text part of an HTML mail: links kept, images left out. */
-export function htmlToPlainText(html: string): string {
+/**
+ * Derives the text part of an HTML mail: links kept, images left out.
+ * html-to-text is loaded on first use, so token mails, which never need
+ * it, do not pay for its import at cold start.
+ */
+export async function htmlToPlainText(html: string): Promise<string> {
+  const { convert } = await import("html-to-text");
   return convert(html, {
     wordwrap: 78,
     selectors: [

@@ -49,7 +49,7 @@ export async function sendEmailJob(
   record: JobRecord,
 ): Promise<void> {
   if (!isValidEmailAddress(job.to)) throw new InvalidRecipientError(job.to);
-  const body = context.renderer.render(job.template);
+  const body = await context.renderer.render(job.template);
   const key = context.ledger.keyFor(record);
 
   const claim = await context.ledger.claim(key);

@@ -12,7 +12,7 @@ import {
   SesUnavailableError,
 } from "../../lib/email/ses-errors.ts";
 import { ConfigError, isPermanent } from "../../lib/errors.ts";
-import { compiledTemplates } from "../../templates/build/templates.ts";
+import { compiledTemplates } from "../../lib/email/compiled-templates.ts";
 import { decodeEncodedWords } from "./support.ts";
 
 const settings = {
@@ -26,9 +26,9 @@ const settings = {
 };
 const renderer = new EmailRenderer(compiledTemplates, settings);
 
-test("F05 username escaped once in HTML", () => {
+test("F05 username escaped once in HTML", async () => {
   const username = "Tom & Jerry <script>x</script>";
-  const body = renderer.render({
+  const body = await renderer.render({
     Verification: { username, token: "t", valid_minutes: 30 },
   });
 
@@ -41,9 +41,9 @@ test("F05 username escaped once in HTML", () => {
   assert.ok(!body.text.includes("&amp;"));
 });
 
-test("token link survives URL encoding", () => {
+test("token link survives URL encoding", async () => {
   const token = "a+b/c&d#e f";
-  const body = renderer.render({
+  const body = await renderer.render({
     PasswordReset: { handle: "ann", token, valid_minutes: 15 },
   });
 
@@ -59,11 +59,11 @@ test("token link survives URL encoding", () => {
   assert.ok(body.html.includes(`href="${escapedLink}"`));
 });
 
-test("expiry reads one minute or minutes", () => {
-  const one = renderer.render({
+test("expiry reads one minute or minutes", async () => {
+  const one = await renderer.render({
     EmailChange: { username: "ann", token: "t", valid_minutes: 1 },
   });
-  const many = renderer.render({
+  const many = await renderer.render({
     EmailChange: { username: "ann", token: "t", valid_minutes: 45 },
   });
 
@@ -72,10 +72,10 @@ test("expiry reads one minute or minutes", () => {
   assert.match(many.text, /expires in 45 minutes\./);
 });
 
-test("custom HTML sent as given with text", () => {
+test("custom HTML sent as given with text", async () => {
   const html =
     '<h1>News</h1><p>Read <a href="https://example.com/a?b=1&amp;c=2">the post</a>.</p><img src="x.png">';
-  const body = renderer.render({ Custom: { html_content: html } });
+  const body = await renderer.render({ Custom: { html_content: html } });
 
   assert.equal(body.html, html);
   assert.match(body.text, /NEWS/);
@@ -86,7 +86,7 @@ test("custom HTML sent as given with text", () => {
   assert.doesNotMatch(body.text, /x\.png/);
 });
 
-test("unknown variable fails render permanently", () => {
+test("unknown variable fails render permanently", async () => {
   const broken = {
     ...compiledTemplates,
     verification: {
@@ -96,7 +96,7 @@ test("unknown variable fails render permanently", () => {
   };
   const brokenRenderer = new EmailRenderer(broken, settings);
 
-  assert.throws(
+  await assert.rejects(
     () =>
       brokenRenderer.render({
         Verification: { username: "ann", token: "t", valid_minutes: 5 },

@@ -9,7 +9,7 @@ import { sendEmailJob } from "../../lib/email/send-email-job.ts";
 import { SendOnceLedger } from "../../lib/email/send-once.ts";
 import { isPermanent } from "../../lib/errors.ts";
 import { createRedisClient } from "../../lib/redis/client.ts";
-import { compiledTemplates } from "../../templates/build/templates.ts";
+import { compiledTemplates } from "../../lib/email/compiled-templates.ts";
 import { silentLogger } from "../support/handlers.ts";
 import type { JobResult } from "../../lib/contract.ts";
 import type { EmailJob } from "../../lib/jobs/schemas.ts";

@@ -8,7 +8,7 @@ import { htmlLiquid, parseTemplate } from "../../lib/email/liquid.ts";
 import {
   compileMjml,
   compileTemplates,
-  generateTemplateModule,
+  generateTemplateFile,
   TemplateBuildError,
 } from "../../scripts/template-compiler.ts";
 
@@ -27,16 +27,16 @@ async function copyOfTemplates(name: string): Promise<string> {
   return directory;
 }
 
-test("generated module is current with templates", async () => {
-  const expected = generateTemplateModule(await compileTemplates(templatesDir));
+test("generated file is current with templates", async () => {
+  const expected = generateTemplateFile(await compileTemplates(templatesDir));
   const committed = await readFile(
-    join(templatesDir, "build", "templates.ts"),
+    join(templatesDir, "build", "templates.json"),
     "utf8",
   );
 
   assert.ok(
     committed === expected,
-    "templates/build/templates.ts is stale; run `npm run build:templates`",
+    "templates/build/templates.json is stale; run `npm run build:templates`",
   );
 });
 
@@ -105,7 +105,7 @@ function runBuildScript(...args: string[]) {
   );
 }
 
-test("build script writes, then checks, the module", async () => {
+test("build script writes, then checks, the file", async () => {
   const directory = await copyOfTemplates("script");
 
   const built = runBuildScript("--dir", directory);
@@ -117,7 +117,7 @@ test("build script writes, then checks, the module", async () => {
   await writeFile(textPath, `${await readFile(textPath, "utf8")}\nP.S.\n`);
   const stale = runBuildScript("--dir", directory, "--check");
   assert.equal(stale.status, 1);
-  assert.match(stale.stderr, /templates\.ts is stale/);
+  assert.match(stale.stderr, /templates\.json is stale/);
 });
 
 test("build script fails on invalid MJML", async () => {
