@@ -85,7 +85,7 @@ export function readSesConfig(env: EnvReader): SesConfig {
   };
 }
 
-/** The frontend URL without a trailing slash, so paths join with one `/`. */
+/** Reads the frontend URL without a trailing slash, so paths join with one `/`. */
 function readFrontendHost(env: EnvReader): string {
   const host = env.required("FRONTEND_HOST");
   if (host === "") return host;

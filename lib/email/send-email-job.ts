@@ -8,7 +8,7 @@ import type { EmailRenderer } from "./render.ts";
 import type { SendOnceLedger } from "./send-once.ts";
 import { sendWithSes } from "./ses-sender.ts";
 
-/** What sending one email job needs, built once per cold start. */
+/** Clients and settings of the email function, built once per cold start. */
 export interface EmailJobContext {
   renderer: EmailRenderer;
   ses: SESClient;
@@ -27,7 +27,7 @@ export class InvalidRecipientError extends PermanentJobError {
   }
 }
 
-/** Another delivery of the same job holds the send claim right now. */
+/** Another delivery of the same job has claimed the send and not finished. */
 export class SendInProgressError extends Error {
   override name = "SendInProgressError";
 
@@ -39,9 +39,10 @@ export class SendInProgressError extends Error {
 }
 
 /**
- * Renders and sends one email job at most once. The recipient and template
- * are checked before the claim, so a job that can never be sent leaves no
- * key behind. A failed send releases the claim and rethrows.
+ * Renders and sends one email job, unless an earlier delivery's mail was
+ * already accepted. The recipient and template are checked before the
+ * claim, so a job that can never be sent leaves no key behind. A failed
+ * send releases the claim and rethrows.
  */
 export async function sendEmailJob(
   context: EmailJobContext,

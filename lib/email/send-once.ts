@@ -5,6 +5,10 @@ import type { JobRecord } from "../contract.ts";
 // Send-once bookkeeping in Redis. A delivery claims the job's key before it
 // sends and marks it sent after SES accepts, so a redelivered job whose mail
 // already went out is acked without a second send.
+//
+// NOTE: a process that dies after SES accepts the mail but before the key
+// is marked sent leaves only the claim; once the claim expires, a retry
+// sends the mail a second time.
 
 /** Seconds a claim lasts: above the email function's 20 s timeout. */
 const defaultClaimSeconds = 60;
@@ -43,7 +47,7 @@ export class SendOnceLedger {
   }
 
   /**
-   * The key of a job: its stream and stream sequence (the record id), plus
+   * Derives a job's key from its stream and stream sequence (the record id), plus
    * the publish time, so a stream that is deleted and created again does
    * not collide with keys its old sequences left behind.
    */
@@ -54,7 +58,7 @@ export class SendOnceLedger {
 
   /**
    * Claims the key for this delivery. `sent` means the mail went out on an
-   * earlier delivery; `in-progress` means another delivery holds the claim.
+   * earlier delivery, and `in-progress` means another delivery has the claim.
    */
   async claim(key: string): Promise<ClaimOutcome> {
     const value = `claimed:${randomUUID()}`;

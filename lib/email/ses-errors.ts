@@ -36,7 +36,7 @@ export class SesUnavailableError extends Error {
 
 /**
  * SES rejected the mail itself (MessageRejected, an invalid address, an
- * unverified sender): sending it again gives the same answer.
+ * unverified sender): sending it again gets the same rejection.
  */
 export class SesRejectedError extends PermanentJobError {
   override name = "SesRejectedError";

@@ -14,8 +14,8 @@ const localEmailDefaults = {
 };
 
 /**
- * The local SES with its mail viewer, unless `SES_ENDPOINT` is set. Either
- * way it exports local defaults for the email settings that are unset.
+ * Starts the local SES with its mail viewer, unless `SES_ENDPOINT` is set.
+ * Either way it exports local defaults for the email settings that are unset.
  */
 export const startSes: ServiceStarter = async ({ env }) => {
   const defaults = unsetDefaults(env);

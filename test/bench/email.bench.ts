@@ -1,8 +1,7 @@
 // Cold init of the email function with precompiled templates versus
 // compiling MJML at run time. Each run is a fresh Node process that imports
-// the handler module and renders the first verification mail; the time is
-// measured inside the process, from before the first import to the
-// rendered mail. Both modes alternate in the same run. The ratio uses CPU
+// the handler module and renders the first verification mail. The process
+// measures from before its first import to the rendered mail. Both modes alternate in the same run. The ratio uses CPU
 // time (user + system), which other load on the machine disturbs far less
 // than wall-clock time; both are printed.
 //

@@ -44,12 +44,12 @@ export function decodeEncodedWords(header: string): string {
     );
 }
 
-/** A recipient address no other test uses. */
+/** Returns a recipient address no other test uses. */
 export function uniqueRecipient(): string {
   return `user-${randomBytes(4).toString("hex")}@example.com`;
 }
 
-/** A record as the bridge hands it over, from a stream of its own. */
+/** Builds a record as the bridge hands it over, from a stream of its own. */
 export function emailRecord<Job>(
   job: Job,
   streamPrefix = "test",

@@ -17,7 +17,7 @@ const templatesDir = join(root, "templates");
 const scratch = await mkdtemp(join(tmpdir(), "email-templates-"));
 after(() => rm(scratch, { recursive: true, force: true }));
 
-/** A copy of the real templates that a test may break. */
+/** Copies the real templates to a folder where a test may break them. */
 async function copyOfTemplates(name: string): Promise<string> {
   const directory = join(scratch, name);
   await cp(templatesDir, directory, {
