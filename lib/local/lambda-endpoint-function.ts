@@ -1,6 +1,10 @@
 import { type ChildProcess, fork } from "node:child_process";
 import type { EnvSource } from "../config/env-reader.ts";
-import type { RunnerReply, RunnerRequest } from "./lambda-endpoint-protocol.ts";
+import type {
+  RunnerReady,
+  RunnerReply,
+  RunnerRequest,
+} from "./lambda-endpoint-protocol.ts";
 
 /** One function the local endpoint serves. */
 export interface LocalFunctionDefinition {
@@ -24,6 +28,9 @@ export type Execution =
   | { ok: true; payload: string }
   | { ok: false; errorType: string; errorMessage: string; trace: string[] };
 
+/** Lambda gives a function's init phase 10 s, apart from its timeout. */
+const initTimeoutMs = 10_000;
+
 const runnerPath = new URL("./lambda-endpoint-runner.ts", import.meta.url)
   .pathname;
 
@@ -43,6 +50,8 @@ export class LocalFunction {
   readonly #arn: string;
   readonly #idle: ChildProcess[] = [];
   readonly #all = new Set<ChildProcess>();
+  /** Per process: resolves true once its module is loaded, false if it exits. */
+  readonly #ready = new Map<ChildProcess, Promise<boolean>>();
   readonly #silent: boolean;
   #busy = 0;
 
@@ -94,11 +103,44 @@ export class LocalFunction {
         : ["ignore", "inherit", "inherit", "ipc"],
     });
     this.#all.add(child);
+    this.#ready.set(child, readyPromise(child));
     child.once("exit", () => this.#forget(child));
     return child;
   }
 
-  #run(
+  /**
+   * Runs the invoke once the process has loaded the module. The function
+   * timeout starts then, as the init phase has its own limit in Lambda.
+   */
+  async #run(
+    child: ChildProcess,
+    requestId: string,
+    payload: string,
+  ): Promise<Execution> {
+    let timer: NodeJS.Timeout | undefined;
+    const initTimedOut = new Promise<"timed out">((resolve) => {
+      timer = setTimeout(() => resolve("timed out"), initTimeoutMs);
+    });
+    const ready = await Promise.race([this.#ready.get(child), initTimedOut]);
+    clearTimeout(timer);
+
+    if (ready === "timed out") {
+      await this.#kill(child);
+      return runtimeError(
+        "Sandbox.Timedout",
+        `RequestId: ${requestId} Error: Init timed out after ${initTimeoutMs / 1_000} seconds`,
+      );
+    }
+    if (ready !== true) {
+      return runtimeError(
+        "Runtime.ExitError",
+        `RequestId: ${requestId} Error: Runtime exited during init`,
+      );
+    }
+    return this.#execute(child, requestId, payload);
+  }
+
+  #execute(
     child: ChildProcess,
     requestId: string,
     payload: string,
@@ -143,6 +185,7 @@ export class LocalFunction {
 
   #forget(child: ChildProcess): void {
     this.#all.delete(child);
+    this.#ready.delete(child);
     const index = this.#idle.indexOf(child);
     if (index >= 0) this.#idle.splice(index, 1);
   }
@@ -157,6 +200,18 @@ export class LocalFunction {
       child.kill("SIGKILL");
     });
   }
+}
+
+function readyPromise(child: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onMessage = (message: RunnerReady | RunnerReply) => {
+      if (!("ready" in message)) return;
+      child.off("message", onMessage);
+      resolve(true);
+    };
+    child.on("message", onMessage);
+    child.once("exit", () => resolve(false));
+  });
 }
 
 /** The function error Lambda reports for an invoke past its timeout. */

@@ -10,6 +10,11 @@ export interface RunnerRequest {
   deadline: number;
 }
 
+/** Sent once the runner has loaded the function module, or failed to. */
+export interface RunnerReady {
+  ready: true;
+}
+
 /** What the handler returned (JSON text) or threw. */
 export type RunnerReply =
   | { requestId: string; ok: true; payload: string }

@@ -2,7 +2,11 @@
 // endpoint: it imports the function module once (the cold start), then runs
 // one invoke at a time as the parent sends them over the IPC channel.
 import { pathToFileURL } from "node:url";
-import type { RunnerReply, RunnerRequest } from "./lambda-endpoint-protocol.ts";
+import type {
+  RunnerReady,
+  RunnerReply,
+  RunnerRequest,
+} from "./lambda-endpoint-protocol.ts";
 
 type Handler = (event: unknown, context: LambdaContext) => Promise<unknown>;
 
@@ -31,12 +35,18 @@ class RuntimeError extends Error {
 const modulePath = process.env.LOCAL_LAMBDA_MODULE ?? "";
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "";
 const handlerPromise = loadHandler(modulePath);
-// Reported on each invoke instead, as Lambda reports an init error.
-handlerPromise.catch(() => undefined);
+// An init error is reported on each invoke, as Lambda reports it.
+const ready: RunnerReady = { ready: true };
+handlerPromise.then(
+  () => process.send?.(ready),
+  () => process.send?.(ready),
+);
 
 process.on("message", (request: RunnerRequest) => {
   void run(request).then((reply) => process.send?.(reply));
 });
+// The endpoint is gone: end even if the handler keeps sockets or timers open.
+process.on("disconnect", () => process.exit(0));
 
 async function loadHandler(path: string): Promise<Handler> {
   let module: Record<string, unknown>;

@@ -31,11 +31,11 @@ import {
   sendExecution,
 } from "./lambda-endpoint-http.ts";
 
-/** One invoke request the endpoint answered. */
+/** One invoke request the endpoint handled. */
 export interface InvocationRecord {
   functionName: string;
   requestId: string;
-  /** HTTP status of the answer. */
+  /** HTTP status of the response. */
   status: number;
   /** Whether the function's handler was started for it. */
   executed: boolean;
@@ -64,7 +64,7 @@ const invokePath = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
  */
 export class LocalLambdaEndpoint {
   readonly invocations: InvocationRecord[] = [];
-  /** Emits `invocation` with each InvocationRecord once it is answered. */
+  /** Emits `invocation` with each InvocationRecord once its response is sent. */
   readonly events = new EventEmitter<{ invocation: [InvocationRecord] }>();
   readonly #server: Server;
   readonly #functions = new Map<string, LocalFunction>();
@@ -79,7 +79,9 @@ export class LocalLambdaEndpoint {
       this.#faults.set(definition.name, noFaults());
     }
     this.#server = createServer((request, response) => {
-      void this.#handle(request, response);
+      this.#handle(request, response).catch((error: unknown) =>
+        this.#failed(response, error),
+      );
     });
   }
 
@@ -222,6 +224,16 @@ export class LocalLambdaEndpoint {
     }
   }
 
+  /** Responds to a request that failed inside the endpoint, as Lambda's 500. */
+  #failed(response: ServerResponse, error: unknown): void {
+    if (response.headersSent || response.destroyed) return;
+    sendError(response, randomUUID(), {
+      status: 500,
+      name: "ServiceException",
+      message: `local endpoint failed: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+
   #record(
     functionName: string,
     requestId: string,
@@ -261,7 +273,7 @@ function rejection(error: unknown) {
   };
 }
 
-/** The 429 Lambda answers past a function's concurrency. */
+/** Builds the 429 Lambda returns past a function's concurrency. */
 function throttleRejection() {
   return {
     status: 429,

@@ -17,11 +17,11 @@ import {
 type Retrying = BridgeEventMap["job.retrying"][0];
 type DeadLettered = BridgeEventMap["job.dead-lettered"][0];
 
-// F16: a function that outlives the client's timeout (in the field 90 s
+// A function that outlives the client's timeout (in the field 90 s
 // against a 60 s socket timeout; scaled down here to a 3 s function and a
 // 2 s client timeout). The SDK must not send the invoke again on its own:
 // JetStream redelivery is the only retry, so each delivery runs once.
-test("client timeout leaves one execution per delivery", async () => {
+test("F16 client timeout: one execution per delivery", async () => {
   const endpoint = await startEndpoint([
     scriptedFunction("slow-index-post", "index-post", {
       timeoutMs: 10_000,

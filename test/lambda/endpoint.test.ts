@@ -10,7 +10,7 @@ import {
 import type { LocalLambdaEndpoint } from "../../lib/local/lambda-endpoint.ts";
 import { handlerPath, startEndpoint } from "./support.ts";
 
-// The local endpoint answers the real SDK as Lambda does: status, headers,
+// The local endpoint responds to the real SDK as Lambda does: status, headers,
 // payloads and error shapes.
 
 let endpoint: LocalLambdaEndpoint;

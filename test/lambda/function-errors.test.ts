@@ -17,13 +17,13 @@ import {
 type Retrying = BridgeEventMap["job.retrying"][0];
 type DeadLettered = BridgeEventMap["job.dead-lettered"][0];
 
-// F14: a thrown or timed-out invoke comes back from Lambda as status 200
+// A thrown or timed-out invoke comes back from Lambda as status 200
 // with FunctionError. Each is a retryable failure, nak'ed with a delay and
-// never acked as success. Scaled down: a 1 s function timeout and two
+// never acked as success. Scaled down: a 2 s function timeout and two
 // deliveries, so the second failure dead-letters the job as exhausted.
-test("function errors are retried with delay, never acked", async () => {
+test("F14 function errors retried with delay, never acked", async () => {
   const endpoint = await startEndpoint([
-    scriptedFunction("scripted-index-post", "index-post", { timeoutMs: 1_000 }),
+    scriptedFunction("scripted-index-post", "index-post", { timeoutMs: 2_000 }),
   ]);
   const events = new BridgeEvents();
   const config = testBridgeConfig([sharedNatsUrl], ["index-post"], {
@@ -75,7 +75,7 @@ test("function errors are retried with delay, never acked", async () => {
   );
   assert.match(
     firstTries.get("timeout") ?? "",
-    /Task timed out after 1\.00 seconds/,
+    /Task timed out after 2\.00 seconds/,
   );
   assert.match(
     firstTries.get("malformed") ?? "",
@@ -93,8 +93,9 @@ test("function errors are retried with delay, never acked", async () => {
   }
   assert.equal(succeeded.length, 0);
 
-  // Each delivery reached the function once and was answered with a
-  // function error, or with a 200 whose result was malformed.
+  // Each delivery reached the function once. The endpoint returned a
+  // function error for the throw and the timeout, and a 200 with the
+  // malformed result.
   const invocations = endpoint.invocations;
   assert.equal(invocations.length, 6);
   assert.ok(invocations.every((invocation) => invocation.status === 200));

@@ -21,7 +21,7 @@ type Succeeded = BridgeEventMap["job.succeeded"][0];
 type DeadLettered = BridgeEventMap["job.dead-lettered"][0];
 type Split = BridgeEventMap["batch.split"][0];
 
-// NATS refuses messages over 1 MB by default; the 6.4 MB job of this test
+// NATS rejects messages over 1 MB by default. The 6.4 MB job of this test
 // needs a server that allows 8 MB, as a deployment sending such jobs would.
 let server: NatsServer;
 let storeDir: string;
@@ -100,10 +100,10 @@ async function runBatch(
   }
 }
 
-// F15: 3.2 million `é` are 3.2 million characters but 6.4 MB in UTF-8,
+// 3.2 million `é` are 3.2 million characters but 6.4 MB in UTF-8,
 // over Lambda's 6 MB limit. The job is dead-lettered with a size reason,
 // never sent to Lambda and never nak-looped; the rest of its batch runs.
-test("oversized record is dead-lettered, never sent", async () => {
+test("F15 oversized record dead-lettered, never sent", async () => {
   const invocationsBefore = endpoint.invocations.length;
   const html = "é".repeat(3_200_000);
   assert.ok(html.length < maxInvokePayloadBytes);
@@ -138,7 +138,7 @@ test("oversized record is dead-lettered, never sent", async () => {
   ]);
 
   // Lambda saw one invoke with the two small records, and nothing over
-  // its limit (the endpoint answers 413 to that).
+  // its limit (the endpoint rejects that with a 413).
   const invocations = endpoint.invocations.slice(invocationsBefore);
   assert.equal(invocations.length, 1);
   assert.equal(invocations[0]?.status, 200);

@@ -1,4 +1,4 @@
-// A test function that returns what Lambda's context told it. With
+// A test function that returns the fields of its Lambda context. With
 // `exitCode` in the event it ends its process instead, as a crash would;
 // with `sleepMs` it waits that long first.
 import { setTimeout as sleep } from "node:timers/promises";
