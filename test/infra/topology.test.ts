@@ -18,6 +18,7 @@ import {
   deployEnvironment,
   evaluateApp,
 } from "./evaluate-app.ts";
+import { runtimeImports } from "./imports.ts";
 import { type Permission, type Recorded, secretMarker } from "./sst-doubles.ts";
 
 // Evaluates sst.config.ts with recording doubles of the SST components and
@@ -175,6 +176,22 @@ test("handlers are unique and exist", async () => {
     const file = `${handler.replace(/\.handler$/, "")}.ts`;
     assert.ok(existsSync(join(root, file)), `${file} exists`);
   }
+});
+
+test("email templates are bundled into email", async () => {
+  const { recorded } = await evaluateApp("test", deployEnvironment());
+  const email = functionWithHandler(
+    recorded,
+    jobCatalogue.email.functionModule,
+  );
+  const { files } = runtimeImports(
+    `functions/${jobCatalogue.email.functionModule}.ts`,
+  );
+
+  // The compiled templates are a static JSON import, which the function's
+  // bundler inlines, so the function needs no copied template files.
+  assert.ok(files.has(join(root, "templates/build/templates.json")));
+  assert.equal(email.args.copyFiles, undefined);
 });
 
 test("component names are unique per type", async () => {
