@@ -36,20 +36,17 @@ interface ParsedTemplate {
  * and is sent as given, with a text part derived from it.
  */
 export class EmailRenderer {
-  readonly #templates: Record<TokenTemplateName, ParsedTemplate>;
+  readonly #sources: CompiledTemplates;
+  readonly #parsed = new Map<TokenTemplateName, ParsedTemplate>();
   readonly #settings: RendererSettings;
 
-  /** Parses every template now, so a broken one fails at cold start. */
+  /**
+   * Parses each template on its first use, so a cold start pays only for
+   * the mail it sends. The build has already rendered every template once.
+   */
   constructor(templates: CompiledTemplates, settings: RendererSettings) {
+    this.#sources = templates;
     this.#settings = settings;
-    this.#templates = {
-      verification: parseBoth("verification", templates.verification),
-      "password-reset": parseBoth(
-        "password-reset",
-        templates["password-reset"],
-      ),
-      "email-change": parseBoth("email-change", templates["email-change"]),
-    };
   }
 
   /** Throws TemplateRenderError when a template reads an unknown variable. */
@@ -60,7 +57,7 @@ export class EmailRenderer {
     }
 
     const { name, variables } = this.#tokenMail(template);
-    const parsed = this.#templates[name];
+    const parsed = this.#parsedTemplate(name);
     return {
       html: parsed.html.render(variables),
       text: parsed.text.render(variables),
@@ -99,6 +96,15 @@ export class EmailRenderer {
       name: "email-change",
       variables: { project_name: projectName, username, link, valid_minutes },
     };
+  }
+
+  #parsedTemplate(name: TokenTemplateName): ParsedTemplate {
+    let parsed = this.#parsed.get(name);
+    if (parsed === undefined) {
+      parsed = parseBoth(name, this.#sources[name]);
+      this.#parsed.set(name, parsed);
+    }
+    return parsed;
   }
 
   /** Encodes the token, so `&`, `#`, `+`, `/` and spaces arrive intact. */
