@@ -33,6 +33,7 @@ export class TaskQueue {
   readonly #failures: PlannedFailure[] = [];
   #nextUid = 0;
   #scheduled: NodeJS.Immediate | undefined;
+  #paused = false;
 
   enqueue(
     type: string,
@@ -76,17 +77,28 @@ export class TaskQueue {
     return this.#pending.length === 0;
   }
 
+  /** Holds processing, so tests can see tasks while they are enqueued. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#schedule();
+  }
+
   stop(): void {
     if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
   }
 
   #schedule(): void {
+    if (this.#paused) return;
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
       const next = this.#pending.shift();
       if (next !== undefined) this.#process(next);
-      if (this.#pending.length > 0) this.#schedule();
+      if (this.#pending.length > 0 && !this.#paused) this.#schedule();
     });
   }
 
