@@ -4,6 +4,7 @@ import { errors as natsErrors } from "@nats-io/nats-core";
 import { Command, CommanderError, Option } from "commander";
 import { toError } from "../errors.ts";
 import { type CliContext, openContext } from "./connection.ts";
+import { addCronCommand } from "./cron-command.ts";
 import { addDeadLetterCommands } from "./dlq-commands.ts";
 import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
 import { createOutput, type Output } from "./output.ts";
@@ -114,7 +115,7 @@ function buildProgram(
 ): Command {
   const program = new Command("axumkit-jobs")
     .description(
-      "Operate the job system: status, publishing, dead letters and reindexes. " +
+      "Operate the job system: status, publishing, dead letters, crons and reindexes. " +
         "Reads the same environment variables as the bridge (NATS_URL, JOB_SUBJECT_PREFIX, ...).",
     )
     .configureOutput({
@@ -129,6 +130,7 @@ function buildProgram(
   addPayloadCommands(program, connected, offline);
   addDeadLetterCommands(program, connected);
   addReindexCommand(program, connected);
+  addCronCommand(program, offline);
 
   // Every command takes --json; adding it here keeps the help of each one.
   const addJson = (command: Command) => {

@@ -148,6 +148,8 @@ describe("validate", () => {
       ["dlq", "replay"],
       ["dlq", "purge"],
       ["reindex"],
+      ["cron"],
+      ["cron", "run"],
     ];
     const runs = await inBatches(commands, 4, (command) =>
       runJobsInProcess([...command, "--help"], env),

@@ -5,6 +5,7 @@ import {
   createJobHandler,
   forEachRecord,
 } from "../../lib/functions/job-handler.ts";
+import type { IndexPostJob } from "../../lib/jobs/schemas.ts";
 import { FunctionMetrics } from "../../lib/metrics/function-metrics.ts";
 import { silentLogger } from "../support/handlers.ts";
 
@@ -39,7 +40,7 @@ function handlerWith(metrics: FunctionMetrics) {
     logger: silentLogger,
     metrics,
     setup: async () =>
-      forEachRecord(async (job) => {
+      forEachRecord<IndexPostJob>(async (job) => {
         if (job.action === "Delete") throw new PermanentJobError("row is gone");
         if (job.post_id === brokenId)
           throw new Error("search engine answered 503");
