@@ -1,6 +1,6 @@
-import { type JobTypeName, jobCatalogue } from "../lib/jobs/catalogue.ts";
 import { type SecretName, secretVariables } from "../lib/config/source.ts";
 import { functionNameVariable } from "../lib/invoke/lambda-config.ts";
+import { type JobTypeName, jobCatalogue } from "../lib/jobs/catalogue.ts";
 import type { Secrets } from "./secrets.ts";
 import type { DeploySettings } from "./settings.ts";
 

@@ -1,5 +1,5 @@
-import { type Secrets, secret } from "./secrets.ts";
 import type { LinkedVariables } from "./links.ts";
+import { type Secrets, secret } from "./secrets.ts";
 import type { DeploySettings } from "./settings.ts";
 
 /**
