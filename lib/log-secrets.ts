@@ -9,8 +9,9 @@ const secretNamePattern =
 const minimumSecretLength = 4;
 
 /**
- * The secret values of an environment: variables named like a secret, and
- * the password part of any URL (`postgres://user:password@host`).
+ * Collects the secret values of an environment: the values of variables
+ * named like a secret, and the password part of any URL
+ * (`postgres://user:password@host`).
  */
 export function secretValuesOf(
   source: Readonly<Record<string, string | undefined>>,

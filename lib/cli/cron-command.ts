@@ -13,7 +13,7 @@ import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
 import type { Output } from "./output.ts";
 import type { CliIo, OfflineRunner } from "./program.ts";
 
-/** What every cron module under `functions/` exports. */
+/** Exports of every cron module under `functions/`. */
 interface CronModule {
   createHandler(source: EnvSource, logger?: Logger): CronHandler;
 }

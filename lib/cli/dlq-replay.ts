@@ -29,10 +29,10 @@ export interface ReplayResult {
 /**
  * Republishes each dead letter's original payload to its original subject
  * and deletes the dead letter once the job stream has acknowledged the
- * publish. The message id comes from the dead letter's own sequence, so
+ * publish. The message id comes from the dead letter's own sequence. So
  * when a replay is killed between the publish and the delete, running it
- * again within the job stream's duplicate window (2 minutes unless the
- * stream sets another) does not store the job twice.
+ * again does not store the job twice, as long as it runs within the job
+ * stream's duplicate window (2 minutes unless the stream sets another).
  */
 export async function replayDeadLetters(
   deadLetters: AsyncIterable<StoredDeadLetter>,
@@ -76,14 +76,14 @@ async function replayOne(
   return ack.duplicate;
 }
 
-/** The message id a replayed dead letter is published with. */
+/** Builds the message id a replayed dead letter is published with. */
 export function replayMessageId(naming: Naming, sequence: number): string {
   return `replay:${naming.deadLetterStream}:${sequence}`;
 }
 
 /**
- * The subject the job was first published to; from the job type when an
- * older dead letter lacks the header.
+ * Returns the subject the job was first published to. A dead letter without
+ * that header is sent to its job type's subject.
  */
 function replaySubject(deadLetter: StoredDeadLetter, naming: Naming): string {
   if (deadLetter.originalSubject !== "") return deadLetter.originalSubject;

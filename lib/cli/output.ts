@@ -2,7 +2,7 @@ import { styleText } from "node:util";
 
 type Style = Parameters<typeof styleText>[0];
 
-/** Where a command writes, and whether it writes JSON for machines. */
+/** Destination of a command's output, as text for people or JSON for machines. */
 export interface Output {
   readonly json: boolean;
   readonly stdout: NodeJS.WriteStream;

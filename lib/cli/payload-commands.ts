@@ -111,7 +111,7 @@ async function runPublish(
   return exitCodes.ok;
 }
 
-/** A message id that is the same for the same job type and payload bytes. */
+/** Derives a message id that is the same for the same job type and payload bytes. */
 export function contentMessageId(jobType: string, payload: Uint8Array): string {
   const digest = createHash("sha256")
     .update(jobType)

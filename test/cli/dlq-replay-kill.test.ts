@@ -31,7 +31,7 @@ async function streamMessages(stream: string): Promise<number> {
   return (await jsm.streams.info(stream)).state.messages;
 }
 
-/** Waits until the work queue holds nothing and nothing is running. */
+/** Waits until the work queue is empty and no job is running. */
 async function workQueueDrained(): Promise<void> {
   const jsm = await jetstreamManager(connection);
   await eventually(async () => {

@@ -14,7 +14,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The environment that points the CLI at a test's server and names. */
+/** Builds the environment that points the CLI at a test's server and names. */
 export function cliEnv(
   natsUrl: string,
   naming: Naming,

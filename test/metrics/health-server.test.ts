@@ -25,7 +25,7 @@ async function get(
   return { status: response.status, body: await response.text() };
 }
 
-/** The value of one sample line of the Prometheus text; fails when absent. */
+/** Reads one sample of the Prometheus text, failing when it is absent. */
 function sample(metrics: string, name: string, labels: string): number {
   const line = metrics
     .split("\n")
