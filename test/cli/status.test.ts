@@ -34,6 +34,9 @@ before(async () => {
   const consumer = await js.consumers.get(indexPost.stream, indexPost.consumer);
   const first = await consumer.next();
   first?.nak();
+  // The server must see the nak before the next pull, or it hands out the
+  // next job instead of the nak'ed one.
+  await connection.flush();
   const again = await consumer.next();
   assert.equal(again?.info.deliveryCount, 2);
 });
