@@ -74,7 +74,10 @@ export function createSstDoubles(stage: string): SstDoubles {
     readonly include: Permission[];
     constructor(
       name: string,
-      definition: { properties: Record<string, unknown>; include?: [] },
+      definition: {
+        properties: Record<string, unknown>;
+        include?: Permission[];
+      },
     ) {
       this.name = name;
       this.properties = definition.properties;
