@@ -9,7 +9,7 @@ export interface SearchRequest {
 }
 
 /**
- * A basic search: a document matches when every query word occurs, case
+ * Runs a basic search: a document matches when every query word occurs, case
  * folded, in one of its searchable attributes. Results keep insertion
  * order. There is no typo tolerance or relevance ranking: this is enough to
  * check what an index contains, not to judge search quality.

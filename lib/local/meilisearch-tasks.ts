@@ -3,7 +3,7 @@ import { StandInError, type StoredTask } from "./meilisearch-store.ts";
 /** Work a task does when processed; returns extra `details`. */
 export type TaskWork = () => Record<string, unknown> | undefined;
 
-/** Which tasks a planned failure applies to; unset fields match any. */
+/** The tasks a planned failure applies to. Unset fields match any task. */
 export interface TaskMatch {
   type?: string;
   indexUid?: string;
@@ -23,7 +23,7 @@ interface QueuedTask {
 const maxKeptTasks = 20_000;
 
 /**
- * Meilisearch's task queue: every write is enqueued, answered with its task
+ * Meilisearch's task queue: every write is enqueued, acknowledged with its task
  * uid at once, and processed later in enqueue order, one task per turn of
  * the event loop, like the real engine's single writer.
  */

@@ -48,7 +48,7 @@ export async function completeTask(
   return task;
 }
 
-/** Whether Meilisearch rejected a request because the index does not exist. */
+/** Checks whether Meilisearch rejected a request for a missing index. */
 export function isIndexNotFound(error: unknown): boolean {
   return (
     error instanceof MeilisearchApiError &&

@@ -1,6 +1,6 @@
 import type { EnvReader } from "../config/env-reader.ts";
 
-/** How the functions reach Meilisearch. Defaults in brackets. */
+/** Connection settings for Meilisearch. Defaults in brackets. */
 export interface SearchConfig {
   /** `MEILISEARCH_HOST`, such as `http://127.0.0.1:7700` (required). */
   host: string;

@@ -11,13 +11,13 @@ export interface IndexBatchDeps {
   logger: Logger;
 }
 
-/** An index job reduced to what it asks for. */
+/** An index job reduced to its entity id and action. */
 export interface IndexRequest {
   id: string;
   action: IndexAction;
 }
 
-/** The documents to write, and which records each part answers for. */
+/** The documents to write, and the records behind each entity id. */
 interface WritePlan {
   documents: SearchDocument[];
   deleteIds: string[];

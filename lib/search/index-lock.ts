@@ -5,9 +5,9 @@ export type LockMode = "shared" | "exclusive";
 /**
  * Runs `work` inside a transaction that holds a Postgres advisory lock on
  * one live index. Index jobs take it shared while they write to the live
- * index and to a running reindex's new index; a reindex takes it exclusive
+ * index and to a running reindex's new index. A reindex takes it exclusive
  * while it creates, swaps or deletes indexes. So no write reaches an index
- * after it was deleted, where Meilisearch would recreate it empty.
+ * after it was deleted, because Meilisearch would recreate it empty.
  */
 export async function withIndexLock<T>(
   pool: Pool,

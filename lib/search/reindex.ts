@@ -17,7 +17,7 @@ export interface ReindexDeps {
  * Runs one reindex batch. The first batch (`after_id` null) creates the new
  * index with its settings and deletes the new index of any older reindex,
  * which then stops at its next batch. Each batch copies up to `batch_size`
- * rows after the cursor into the new index and enqueues the next batch; the
+ * rows after the cursor into the new index and enqueues the next batch. The
  * empty batch at the end swaps the new index with the live one and deletes
  * the old contents. Running a batch twice is harmless.
  */
@@ -42,6 +42,7 @@ export async function runReindexBatch(
     return {};
   }
 
+  const started = performance.now();
   const rows = await deps.source.fetchPage(job.after_id, job.batch_size);
   const last = rows.at(-1);
   if (last === undefined) {
@@ -50,8 +51,9 @@ export async function runReindexBatch(
   }
 
   const built = await deps.source.buildDocuments(rows);
-  // A row that can never be indexed is logged and skipped; any other error
-  // (the store or the network) fails the batch, which is then retried.
+  const readMs = performance.now() - started;
+  // A row that can never be indexed is logged and skipped. Any other error
+  // (the store or the network) fails the batch, so the bridge retries it.
   for (const error of built.errors.values()) {
     if (!isPermanent(error)) throw error;
   }
@@ -67,7 +69,17 @@ export async function runReindexBatch(
     return {};
   }
 
-  await logProgress(deps, context, last.id, rows.length, built.errors);
+  const timing = {
+    readMs: Math.round(readMs),
+    writeMs: Math.round(performance.now() - started - readMs),
+  };
+  await logProgress(
+    deps,
+    { ...context, ...timing },
+    last.id,
+    rows.length,
+    built.errors,
+  );
   const next: ReindexJob = {
     after_id: last.id,
     batch_size: job.batch_size,
@@ -112,7 +124,7 @@ async function finishReindex(
       ]),
       `swap ${indexes.live} with ${target}`,
     );
-    // After the swap, `target` holds the old live documents.
+    // After the swap, `target` contains the old live documents.
     await completeTask(
       indexes.client.deleteIndex(target),
       `delete index ${target}`,

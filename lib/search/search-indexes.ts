@@ -5,7 +5,7 @@ import { type LockMode, withIndexLock } from "./index-lock.ts";
 import { indexSettings, primaryKey, type SearchKind } from "./settings.ts";
 import type { SearchDocument } from "./source.ts";
 
-/** What one write to an index set came to, per part. */
+/** Errors of one write to a set of indexes, per part. */
 export interface WriteErrors {
   /** Set when adding the documents failed on any index. */
   add?: unknown;
@@ -36,7 +36,7 @@ export class SearchIndexes {
     return this.#client;
   }
 
-  /** The new index a reindex builds. */
+  /** Returns the name of the new index a reindex builds. */
   reindexTarget(reindexId: string): string {
     return `${this.live}_reindex_${reindexId}`;
   }

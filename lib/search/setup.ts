@@ -12,7 +12,7 @@ import type { SearchKind } from "./settings.ts";
 import type { DocumentSource } from "./source.ts";
 import { createUserSource } from "./user-source.ts";
 
-/** What the index and reindex functions of one kind work with. */
+/** Clients the index and reindex functions of one kind use. */
 export interface SearchDeps {
   source: DocumentSource;
   indexes: SearchIndexes;

@@ -11,7 +11,7 @@ export interface BuiltDocuments {
 }
 
 /**
- * Where one kind of search document comes from: its table, and for posts
+ * The origin of one kind of search document: its table, and for posts
  * the content bucket. The index and reindex jobs share it.
  */
 export interface DocumentSource {

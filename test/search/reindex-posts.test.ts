@@ -79,7 +79,7 @@ function reindexBatchesDone(count: number): Promise<void> {
 
 /**
  * Searches the live index for the known title until stopped, counting the
- * searches that found nothing. The stand-in answers each search from the
+ * searches that found nothing. The stand-in serves each search from the
  * live index as it is at that moment.
  */
 function watchSearch() {
@@ -146,7 +146,7 @@ test("reindex-posts swaps in a full index, search never empty", async () => {
   );
   await publish("index-post", { post_id: late.id, action: "Index" });
 
-  // Done when only the live index is left and it holds every row.
+  // Done when only the live index is left and it contains every row.
   await eventually(
     () =>
       stack.standIn.store.indexes.size === 1 &&

@@ -96,7 +96,7 @@ export interface SearchBridge {
 }
 
 export async function startSearchBridge(
-  stack: SearchStack,
+  stack: Pick<SearchStack, "env">,
   jobTypes: JobTypeName[],
   settings: Partial<Record<JobTypeName, JobTypeSettings>> = {},
 ): Promise<SearchBridge> {
