@@ -22,9 +22,7 @@ export function createHandler(source: EnvSource = process.env): JobHandler {
         allowedPrefixes: config.allowedPrefixes,
         logger,
       };
-      return forEachRecord((job, record) =>
-        deleteContent(deps, job, record.id),
-      );
+      return forEachRecord((job, record) => deleteContent(deps, job, record));
     },
   });
 }

@@ -54,6 +54,15 @@ export class RefusingS3Proxy {
           refusedHere.push(key);
           body = body.replace(`<Object><Key>${key}</Key></Object>`, "");
         }
+        // A request left with no keys is invalid XML to S3, so the proxy
+        // answers it itself, as a store refusing every key would.
+        if (refusedHere.length === keys.length) {
+          outgoing.writeHead(200, { "content-type": "application/xml" });
+          outgoing.end(
+            `<?xml version="1.0" encoding="UTF-8"?><DeleteResult>${refusedHere.map(accessDeniedXml).join("")}</DeleteResult>`,
+          );
+          return;
+        }
       }
 
       const headers = { ...incoming.headers, host: target.host };
