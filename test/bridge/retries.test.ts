@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { PermanentJobError } from "../../lib/errors.ts";
 import { readDeadLetters, storedCount } from "../support/dead-letters.ts";
@@ -16,18 +19,47 @@ const job = {
   template: { Verification: { username: "ann", token: "t", valid_minutes: 5 } },
 };
 
-test("downstream 503 on every try ends in the DLQ", async (t) => {
+/** A local HTTP server that responds to every request with 503. */
+async function startUnavailableServer() {
+  let requests = 0;
+  const server = createServer((_request, response) => {
+    requests += 1;
+    response.writeHead(503, { "retry-after": "1" });
+    response.end("Service Unavailable");
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/send`,
+    requestCount: () => requests,
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+test("F03 downstream 503 ends in the DLQ", async (t) => {
+  const downstream = await startUnavailableServer();
+  t.after(() => downstream.stop());
   const startedAt: number[] = [];
   const harness = await startTestBridge({
     jobType: "email",
     config: { retryBaseDelayMs: baseDelayMs, maxDeliver: 6 },
     process: async () => {
       startedAt.push(performance.now());
-      throw new Error("mail provider returned 503 Service Unavailable");
+      const response = await fetch(downstream.url, { method: "POST" });
+      await response.body?.cancel();
+      if (!response.ok) {
+        throw new Error(
+          `mail provider returned ${response.status} ${response.statusText}`,
+        );
+      }
     },
   });
   t.after(() => harness.dispose());
-  const retrying = collectEvents<{ delayMs: number }>(
+  const retrying = collectEvents<{ delayMs: number; reason: string }>(
     harness.bridge.events,
     "job.retrying",
     5,
@@ -38,17 +70,24 @@ test("downstream 503 on every try ends in the DLQ", async (t) => {
   await deadLettered;
 
   assert.equal(startedAt.length, 6, "attempted six times");
+  assert.equal(downstream.requestCount(), 6);
+  const retries = await retrying;
   const expectedGaps = [1, 2, 4, 8, 16].map((factor) => factor * baseDelayMs);
   assert.deepEqual(
-    (await retrying).map((event) => event.delayMs),
+    retries.map((event) => event.delayMs),
     expectedGaps,
     "each nak carries the delay for its delivery",
   );
+  for (const retry of retries) {
+    assert.match(retry.reason, /503 Service Unavailable/);
+  }
+  // Only a lower bound: a busy machine makes gaps longer, never shorter
+  // than the nak delay for which the server withholds the job.
   expectedGaps.forEach((expected, index) => {
     const gap = (startedAt[index + 1] ?? 0) - (startedAt[index] ?? 0);
     assert.ok(
-      Math.abs(gap - expected) <= expected * tolerance,
-      `gap ${index + 1} was ${gap.toFixed(0)} ms, expected ${expected} ms ±20 %`,
+      gap >= expected * (1 - tolerance),
+      `gap ${index + 1} was ${gap.toFixed(0)} ms, expected at least ${expected} ms -20 %`,
     );
   });
 
@@ -61,6 +100,12 @@ test("downstream 503 on every try ends in the DLQ", async (t) => {
   assert.equal(letter?.failureKind, "exhausted");
   assert.match(letter?.lastError ?? "", /503 Service Unavailable/);
   assert.equal(await storedCount(harness.jsm, harness.address.stream), 0);
+  const consumer = await harness.jsm.consumers.info(
+    harness.address.stream,
+    harness.address.consumer,
+  );
+  assert.equal(consumer.num_pending, 0);
+  assert.equal(consumer.num_ack_pending, 0);
 });
 
 test("permanent failure goes to the DLQ after one attempt", async (t) => {
