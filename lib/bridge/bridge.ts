@@ -1,9 +1,9 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { BridgeConfig } from "../config/bridge.ts";
+import type { Invoker } from "../invoke/invoker.ts";
 import { type JobTypeName, jobCatalogue } from "../jobs/catalogue.ts";
 import { addressOf } from "../jobs/naming.ts";
-import type { Invoker } from "../invoke/invoker.ts";
 import { connectNats } from "../nats/connect.ts";
 import { BridgeEvents } from "./events.ts";
 import { JobConsumer } from "./job-consumer.ts";
@@ -87,7 +87,8 @@ export class Bridge {
           batchSize: settings.batchSize ?? entry.batchSize,
           batchWindowMs: settings.batchWindowMs ?? entry.batchWindowMs,
           pullExpiresMs: options.pullExpiresMs ?? 10_000,
-          reprovision: () => provisionJobType(jsm, jobType, config, events),
+          reprovision: () =>
+            provisionJobType(jsm, jobType, config, events, "create-missing"),
         });
       });
 

@@ -171,8 +171,9 @@ export class JobConsumer {
     if (this.#stopping) return;
 
     // After a server restart without its store, or a deleted consumer, the
-    // consumer must be created again before pulls can work. Provisioning an
-    // intact consumer only reads its info, so it runs after every failure.
+    // consumer must be created again before pulls can work. Reprovisioning
+    // creates only what is missing and reads an intact consumer's info, so
+    // it runs after every failure.
     this.#consumer = undefined;
     try {
       await this.#options.reprovision();

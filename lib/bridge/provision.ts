@@ -1,4 +1,3 @@
-import { nanos } from "@nats-io/nats-core";
 import {
   AckPolicy,
   type ConsumerConfig,
@@ -8,13 +7,15 @@ import {
   JetStreamApiError,
   type JetStreamManager,
   RetentionPolicy,
-  type StreamInfo,
   StorageType,
+  type StreamInfo,
 } from "@nats-io/jetstream";
+import { nanos } from "@nats-io/nats-core";
 import type { BridgeConfig } from "../config/bridge.ts";
 import type { JobTypeName } from "../jobs/catalogue.ts";
 import { addressOf, type JobAddress } from "../jobs/naming.ts";
 import type { BridgeEvents } from "./events.ts";
+import { stepDownConsumerLeader, waitForLeader } from "./wait-for-leader.ts";
 
 /** The start cannot go on without losing jobs; an operator must act. */
 export class ProvisionError extends Error {
@@ -45,8 +46,20 @@ export async function provision(
   for (const jobType of config.jobTypes) {
     await provisionJobType(jsm, jobType, config, events);
   }
-  await ensureDeadLetterStream(jsm, config, events);
+  await explainReplicaRejection(
+    `dead-letter stream "${config.naming.deadLetterStream}"`,
+    config.replicas,
+    () => ensureDeadLetterStream(jsm, config, events),
+  );
 }
+
+/**
+ * `update` brings an existing stream and consumer to this config.
+ * `create-missing` only creates what does not exist, so a bridge that
+ * recovers from a pull failure does not undo settings, such as replicas,
+ * that a newer bridge replica has just applied.
+ */
+export type ProvisionMode = "update" | "create-missing";
 
 /** Creates or updates one job type's stream and consumer. */
 export async function provisionJobType(
@@ -54,17 +67,79 @@ export async function provisionJobType(
   jobType: JobTypeName,
   config: ProvisionConfig,
   events?: BridgeEvents,
+  mode: ProvisionMode = "update",
 ): Promise<void> {
   const address = addressOf(jobType, config.naming);
-  await ensureJobStream(jsm, address, config, events);
-  await ensureConsumer(jsm, address, config, events);
+  await explainReplicaRejection(
+    `stream "${address.stream}"`,
+    config.replicas,
+    () => ensureJobStream(jsm, address, config, events, mode),
+  );
+  await explainReplicaRejection(
+    `consumer "${address.consumer}" of stream "${address.stream}"`,
+    config.replicas,
+    () => ensureConsumer(jsm, address, config, events, mode),
+  );
+}
+
+/**
+ * Operator advice per JetStream API error code (nats-server 2.9) for a
+ * rejected replica count.
+ */
+const replicaRejectionAdvice = new Map<number, string>([
+  [
+    10074,
+    "This nats-server is not part of a JetStream cluster: set NATS_REPLICAS=1, or list the cluster's servers in NATS_URL.",
+  ],
+  [
+    10005,
+    "The cluster has fewer JetStream servers available than replicas requested: set NATS_REPLICAS to at most the number of servers, or start the missing ones.",
+  ],
+  [
+    10023,
+    "The cluster lacks the storage or servers for that many replicas: lower NATS_REPLICAS or add JetStream servers.",
+  ],
+  [
+    10061,
+    "This nats-server cannot change the replica count of an existing stream: keep NATS_REPLICAS at the stream's current count, or upgrade nats-server.",
+  ],
+  [
+    10126,
+    "A consumer cannot have more replicas than its stream: raise the stream's replicas first, or lower NATS_REPLICAS.",
+  ],
+]);
+
+/**
+ * Runs one provisioning step and, when the server rejects its replica
+ * count, throws a ProvisionError naming the stream or consumer, the count
+ * and the fix. The stream and its jobs stay as they were.
+ */
+async function explainReplicaRejection(
+  target: string,
+  replicas: number,
+  step: () => Promise<void>,
+): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    const advice =
+      error instanceof JetStreamApiError
+        ? replicaRejectionAdvice.get(error.code)
+        : undefined;
+    if (advice === undefined) throw error;
+    throw new ProvisionError(
+      `nats-server rejected ${replicas} replica(s) for ${target}: ${error instanceof Error ? error.message : String(error)}. ${advice}`,
+      { cause: error },
+    );
+  }
 }
 
 async function ensureJobStream(
   jsm: JetStreamManager,
   address: JobAddress,
   config: ProvisionConfig,
-  events?: BridgeEvents,
+  events: BridgeEvents | undefined,
+  mode: ProvisionMode,
 ): Promise<void> {
   const existing = await streamInfo(jsm, address.stream);
 
@@ -95,6 +170,7 @@ async function ensureJobStream(
 
   const needsSubject = !subjects.includes(address.subject);
   const needsReplicas = num_replicas !== config.replicas;
+  if (mode === "create-missing") return;
   if (!needsSubject && !needsReplicas) return;
 
   await jsm.streams.update(address.stream, {
@@ -102,6 +178,16 @@ async function ensureJobStream(
     subjects: needsSubject ? [...subjects, address.subject] : subjects,
     num_replicas: config.replicas,
   });
+  if (needsReplicas) {
+    // Both Raft groups move to new peers; the consumer step below and the
+    // first pulls need their leaders back.
+    await waitForLeader(`stream "${address.stream}"`, () =>
+      jsm.streams.info(address.stream),
+    );
+    await waitForLeader(`consumer "${address.consumer}"`, () =>
+      jsm.consumers.info(address.stream, address.consumer),
+    );
+  }
   events?.emit("provisioned", {
     kind: "stream",
     name: address.stream,
@@ -131,7 +217,8 @@ async function ensureConsumer(
   jsm: JetStreamManager,
   address: JobAddress,
   config: ProvisionConfig,
-  events?: BridgeEvents,
+  events: BridgeEvents | undefined,
+  mode: ProvisionMode,
 ): Promise<void> {
   const desired = desiredConsumer(address, config);
   const existing = await consumerInfo(jsm, address.stream, address.consumer);
@@ -146,6 +233,7 @@ async function ensureConsumer(
     return;
   }
 
+  if (mode === "create-missing") return;
   if (!consumerNeedsUpdate(existing, desired)) return;
 
   // A push consumer cannot become a pull consumer by update. Deleting and
@@ -171,6 +259,18 @@ async function ensureConsumer(
     ...updatable
   } = desired;
   await jsm.consumers.update(address.stream, address.consumer, updatable);
+  await waitForLeader(`consumer "${address.consumer}"`, () =>
+    jsm.consumers.info(address.stream, address.consumer),
+  );
+  const replicasChanged =
+    (existing.config.num_replicas ?? 0) !== (desired.num_replicas ?? 0);
+  if (replicasChanged && config.replicas > 1) {
+    // After a replica change, nats-server 2.9.10 keeps acked jobs in the
+    // work-queue stream until the consumer leader changes, so the stream
+    // never drains ("replica changes under load" fails without this). A
+    // step-down makes acks remove them again.
+    await stepDownConsumerLeader(jsm, address.stream, address.consumer);
+  }
   events?.emit("provisioned", {
     kind: "consumer",
     name: address.consumer,
@@ -241,6 +341,9 @@ async function ensureDeadLetterStream(
   if (same) return;
 
   await jsm.streams.update(deadLetterStream, { ...current, ...desired });
+  await waitForLeader(`stream "${deadLetterStream}"`, () =>
+    jsm.streams.info(deadLetterStream),
+  );
   events?.emit("provisioned", {
     kind: "stream",
     name: deadLetterStream,
