@@ -66,10 +66,26 @@ export class NatsServer {
     });
   }
 
-  /** Graceful shutdown. */
+  /** Graceful shutdown. A paused server is resumed first to handle it. */
   async stop(): Promise<void> {
-    if (this.#child !== undefined) await stopProcess(this.#child, "SIGTERM");
+    if (this.#child !== undefined) {
+      this.#child.kill("SIGCONT");
+      await stopProcess(this.#child, "SIGTERM");
+    }
     this.#child = undefined;
+  }
+
+  /**
+   * Freezes the server with SIGSTOP: its connections stay open but it
+   * sends nothing, as when a node hangs or the network drops packets.
+   */
+  pause(): void {
+    this.#child?.kill("SIGSTOP");
+  }
+
+  /** Lets a paused server run again. */
+  resume(): void {
+    this.#child?.kill("SIGCONT");
   }
 
   /** Abrupt end, as a crash. */

@@ -35,7 +35,8 @@ import {
 
 // A bridge process on a nats-server the test owns, restarted on the same
 // port: with its store while jobs drain, and under an idle bridge with and
-// without its store. Waits are bounded only so a stuck bridge fails the
+// without its store. The idle bridge also meets a hung server and a
+// deleted consumer. Waits are bounded only so a stuck bridge fails the
 // test instead of hanging it.
 
 interface Scenario {
@@ -219,6 +220,29 @@ test("F01 idle bridge survives server restart", async (t) => {
     await server.restart();
   });
   assertReconnected(records);
+});
+
+test("F01 idle bridge survives missed heartbeats", async (t) => {
+  // A hung server keeps the connection open, so no reconnect starts a new
+  // pull: the bridge must notice the missing heartbeats by itself.
+  const records = await disruptIdleBridge(t, async ({ server, bridge }) => {
+    server.pause();
+    try {
+      await eventually(
+        async () =>
+          detailsOf(await bridge.records(), "consumer.status").includes(
+            "heartbeats_missed",
+          ),
+        60_000,
+      );
+    } finally {
+      server.resume();
+    }
+  });
+  assert.ok(
+    detailsOf(records, "pull.failed").length > 0,
+    "the bridge gave up the silent pull and pulled again",
+  );
 });
 
 test("F01 idle bridge survives server crash", async (t) => {
