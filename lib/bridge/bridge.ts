@@ -7,6 +7,7 @@ import { addressOf } from "../jobs/naming.ts";
 import { connectNats } from "../nats/connect.ts";
 import { BridgeEvents } from "./events.ts";
 import { JobConsumer } from "./job-consumer.ts";
+import { MaxDeliveriesWatcher } from "./max-deliveries.ts";
 import { provision, provisionJobType } from "./provision.ts";
 import { defaultThrottleRetry, type ThrottleRetry } from "./throttle-retry.ts";
 
@@ -40,6 +41,7 @@ export class Bridge {
   readonly #ownsConnection: boolean;
   readonly #consumers: JobConsumer[];
   readonly #options: BridgeOptions;
+  #maxDeliveries: MaxDeliveriesWatcher | undefined;
   #stopped: Promise<number> | undefined;
 
   private constructor(
@@ -94,6 +96,17 @@ export class Bridge {
 
       const bridge = new Bridge(options, connection, events, consumers);
       bridge.#watchConnection();
+      bridge.#maxDeliveries = new MaxDeliveriesWatcher({
+        connection,
+        js,
+        jsm,
+        addresses: config.jobTypes.map((jobType) =>
+          addressOf(jobType, config.naming),
+        ),
+        events,
+        retryBaseDelayMs: config.retryBaseDelayMs,
+      });
+      bridge.#maxDeliveries.start();
       for (const consumer of consumers) consumer.start();
       events.emit("bridge.started", { jobTypes: config.jobTypes });
       return bridge;
@@ -133,6 +146,7 @@ export class Bridge {
       this.#consumers.map((consumer) => consumer.stop(timeoutMs)),
     );
     const total = unfinished.reduce((sum, count) => sum + count, 0);
+    await this.#maxDeliveries?.stop();
 
     if (this.#ownsConnection) {
       await this.#connection.drain().catch(() => this.#connection.close());

@@ -1,14 +1,19 @@
-import { headers } from "@nats-io/nats-core";
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { headers } from "@nats-io/nats-core";
 import { deadLetterHeaders, type FailureKind } from "../dead-letter-headers.ts";
 import type { JobAddress } from "../jobs/naming.ts";
 
 /** NATS headers are single-line; long reasons are cut to keep them small. */
 const maxReasonLength = 2_000;
 
+/** The parts of a delivered or a stored job that a dead letter copies. */
+export type DeadLetterSource = Pick<JsMsg, "subject" | "seq" | "data"> & {
+  info: Pick<JsMsg["info"], "deliveryCount">;
+};
+
 export interface DeadLetter {
   address: JobAddress;
-  message: JsMsg;
+  message: DeadLetterSource;
   kind: FailureKind;
   reason: string;
 }

@@ -1,0 +1,191 @@
+import type {
+  JetStreamClient,
+  JetStreamManager,
+  StoredMsg,
+} from "@nats-io/jetstream";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import { toError } from "../errors.ts";
+import type { JobAddress } from "../jobs/naming.ts";
+import { publishDeadLetter } from "./dead-letter.ts";
+import type { BridgeEvents, DeliveryFields } from "./events.ts";
+import { retryDelayMs } from "./retry-delay.ts";
+
+/**
+ * The JetStream advisory a server publishes when a message would be
+ * delivered again but has reached the consumer's `max_deliver` (nats-server
+ * advisory schema `io.nats.jetstream.advisory.v1.max_deliver`).
+ */
+interface MaxDeliveriesAdvisory {
+  stream: string;
+  consumer: string;
+  stream_seq: number;
+  deliveries: number;
+}
+
+export interface MaxDeliveriesOptions {
+  connection: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  addresses: readonly JobAddress[];
+  events: BridgeEvents;
+  retryBaseDelayMs: number;
+}
+
+/** Maximum wait between two tries to store one dead letter. */
+const maxRetryDelayMs = 60_000;
+
+export const advisoryReason =
+  "dead letter written from the max-deliveries advisory: the last delivery was not settled with a dead letter (publishing it failed, or no bridge settled it in time)";
+
+/**
+ * Dead-letters jobs that reached `max_deliver` without a stored dead
+ * letter. The bridge naks a job whose dead letter it could not publish, but
+ * the server never redelivers a job past `max_deliver`, so without this it
+ * would stay in the work-queue stream for good. On each max-deliveries
+ * advisory this loads the job by stream sequence, publishes its dead letter
+ * (kind `exhausted`, retried with growing delays until stored) and then
+ * deletes it from the work-queue stream. Bridge replicas share one queue
+ * group, so one of them handles each advisory, and the dead letter's message
+ * id makes a second publish of the same job a duplicate the server drops.
+ *
+ * NOTE: advisories are plain NATS messages that the server does not store,
+ * so a job whose advisory arrives while no bridge is connected stays in the
+ * work queue until an operator removes or replays it.
+ */
+export class MaxDeliveriesWatcher {
+  readonly #options: MaxDeliveriesOptions;
+  readonly #subscriptions: Subscription[] = [];
+  readonly #handling = new Set<Promise<void>>();
+  readonly #stop = new AbortController();
+
+  constructor(options: MaxDeliveriesOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    for (const address of this.#options.addresses) {
+      const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${address.stream}.${address.consumer}`;
+      const subscription = this.#options.connection.subscribe(subject, {
+        queue: `${address.consumer}-max-deliveries`,
+        callback: (error, message) => {
+          // An error here (such as a permissions violation) carries no
+          // advisory to act on.
+          if (error !== null) return;
+          const advisory = message.json<MaxDeliveriesAdvisory>();
+          if (typeof advisory.stream_seq !== "number") return;
+          this.#track(this.#deadLetter(address, advisory));
+        },
+      });
+      this.#subscriptions.push(subscription);
+    }
+  }
+
+  /** Stops listening, ends pending retries and waits for running ones. */
+  async stop(): Promise<void> {
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#stop.abort();
+    await Promise.allSettled([...this.#handling]);
+  }
+
+  #track(work: Promise<void>): void {
+    this.#handling.add(work);
+    work.finally(() => this.#handling.delete(work));
+  }
+
+  async #deadLetter(
+    address: JobAddress,
+    advisory: MaxDeliveriesAdvisory,
+  ): Promise<void> {
+    const { js, jsm, events } = this.#options;
+    const sequence = advisory.stream_seq;
+    const fields: DeliveryFields = {
+      jobType: address.jobType,
+      subject: address.subject,
+      stream: address.stream,
+      sequence,
+      deliveryCount: advisory.deliveries,
+    };
+
+    let stored: StoredMsg | null = null;
+    const loaded = await this.#retry(fields, async () => {
+      stored = await jsm.streams.getMessage(address.stream, { seq: sequence });
+    });
+    // Gone already: another bridge or an operator settled it.
+    if (!loaded || stored === null) return;
+    const { subject, data } = stored as StoredMsg;
+    const source = {
+      subject,
+      seq: sequence,
+      data,
+      info: { deliveryCount: advisory.deliveries },
+    };
+
+    const published = await this.#retry(fields, () =>
+      publishDeadLetter(js, {
+        address,
+        message: source,
+        kind: "exhausted",
+        reason: advisoryReason,
+      }),
+    );
+    if (!published) return;
+    const deleted = await this.#retry(fields, async () => {
+      try {
+        await jsm.streams.deleteMessage(address.stream, sequence, false);
+      } catch (thrown) {
+        throw new Error(
+          `the dead letter is stored, but deleting the job from stream ${address.stream} failed`,
+          { cause: thrown },
+        );
+      }
+    });
+    if (!deleted) return;
+
+    // No function ran in this settlement, so it reports no duration.
+    events.emit("job.dead-lettered", {
+      ...fields,
+      durationMs: 0,
+      kind: "exhausted",
+      reason: advisoryReason,
+    });
+  }
+
+  /**
+   * Runs `step` until it succeeds or the watcher stops, waiting longer after
+   * each failure. Returns whether it succeeded.
+   */
+  async #retry(
+    fields: DeliveryFields,
+    step: () => Promise<void>,
+  ): Promise<boolean> {
+    for (let attempt = 1; !this.#stop.signal.aborted; attempt++) {
+      try {
+        await step();
+        return true;
+      } catch (thrown) {
+        this.#options.events.emit("dead-letter.failed", {
+          ...fields,
+          error: toError(thrown),
+        });
+        const delayMs = Math.min(
+          retryDelayMs(attempt, this.#options.retryBaseDelayMs),
+          maxRetryDelayMs,
+        );
+        await sleep(delayMs, this.#stop.signal);
+      }
+    }
+    return false;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

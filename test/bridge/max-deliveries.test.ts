@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { BridgeEventMap } from "../../lib/bridge/events.ts";
+import { advisoryReason } from "../../lib/bridge/max-deliveries.ts";
+import { readDeadLetters, storedCount } from "../support/dead-letters.ts";
+import { waitForEvent } from "../support/events.ts";
+import { startOwnNatsServer } from "../support/nats.ts";
+import { startTestBridge } from "../support/test-bridge.ts";
+
+type DeadLettered = BridgeEventMap["job.dead-lettered"][0];
+
+const job = {
+  to: "ann@example.com",
+  subject: "Verify",
+  template: { Verification: { username: "ann", token: "t", valid_minutes: 5 } },
+};
+
+test("last delivery without DLQ still dead-lettered", async (t) => {
+  const server = await startOwnNatsServer();
+  // node:test runs after hooks in the order they were added, and the
+  // bridge must stop before its server does.
+  let dispose = () => server.dispose();
+  t.after(() => dispose());
+  const harness = await startTestBridge({
+    jobType: "email",
+    servers: [server.url],
+    config: { retryBaseDelayMs: 50, maxDeliver: 2 },
+    process: async () => {
+      throw new Error("mail provider returned 503 Service Unavailable");
+    },
+  });
+  dispose = async () => {
+    await harness.dispose();
+    await server.dispose();
+  };
+  const { jsm, address } = harness;
+  const deadLetterStream = harness.config.naming.deadLetterStream;
+
+  // Without its stream, publishing the dead letter on the last delivery
+  // fails, so the bridge naks a job the server will not deliver again.
+  const { config: deadLetterConfig } = await jsm.streams.info(deadLetterStream);
+  await jsm.streams.delete(deadLetterStream);
+
+  // The first failure is the bridge's on the last delivery, the second the
+  // advisory handler's first try. Then the stream comes back.
+  const failures: BridgeEventMap["dead-letter.failed"][0][] = [];
+  harness.bridge.events.on("dead-letter.failed", (event) => {
+    failures.push(event);
+    if (failures.length === 2) void jsm.streams.add(deadLetterConfig);
+  });
+  const deadLettered = waitForEvent<DeadLettered>(
+    harness.bridge.events,
+    "job.dead-lettered",
+  );
+
+  await harness.js.publish(address.subject, JSON.stringify(job));
+  const dead = await deadLettered;
+
+  assert.equal(harness.calls.length, 2);
+  assert.ok(failures.length >= 2);
+  assert.ok(failures.every((failure) => failure.sequence === 1));
+  assert.equal(dead.sequence, 1);
+  assert.equal(dead.kind, "exhausted");
+  assert.equal(dead.reason, advisoryReason);
+
+  const [letter, ...others] = await readDeadLetters(jsm, deadLetterStream);
+  assert.equal(others.length, 0);
+  assert.equal(letter?.streamSequence, 1);
+  assert.equal(letter?.deliveryCount, 2);
+  assert.equal(letter?.failureKind, "exhausted");
+  assert.equal(letter?.lastError, advisoryReason);
+  assert.deepEqual(JSON.parse(Buffer.from(letter?.data ?? []).toString()), job);
+
+  assert.equal(await storedCount(jsm, address.stream), 0);
+  const consumer = await jsm.consumers.info(address.stream, address.consumer);
+  assert.equal(consumer.num_pending, 0);
+  assert.equal(consumer.num_ack_pending, 0);
+});
