@@ -95,7 +95,9 @@ export async function startBridgeProcess(
       TEST_RECORD_FILE: recordFile,
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    // The child exits when its standard input closes, so it cannot outlive
+    // a test process that dies before its cleanup runs.
+    stdio: ["pipe", "pipe", "pipe"],
   });
 
   let output = "";
