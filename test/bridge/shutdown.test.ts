@@ -2,30 +2,50 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { addressOf } from "../../lib/jobs/naming.ts";
+import { type TestContext, test } from "node:test";
+import {
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { addressOf, type JobAddress } from "../../lib/jobs/naming.ts";
 import { deleteStreams } from "../support/dead-letters.ts";
 import { eventually } from "../support/events.ts";
 import { connectTo, sharedNatsUrl, uniqueNaming } from "../support/nats.ts";
 import {
   type BridgeProcess,
+  type ChildRecord,
   exitOf,
   functionRecords,
   startBridgeProcess,
 } from "./support/bridge-process.ts";
 import { newPostIds, publishIndexPosts } from "./support/jobs.ts";
 
-// A bridge process with three slots runs jobs of 1.5 s each. SIGTERM
-// arrives while three run: they finish and are acked, nothing new starts,
-// and the process exits by itself with code 0, long before its 20 s
-// shutdown deadline would cut the jobs off.
+// A bridge process with three slots runs slow jobs, and SIGTERM arrives
+// while three run. Within the shutdown deadline they finish and are acked.
+// Past it the process leaves them unacked for the server to redeliver.
+// Either way nothing new starts and the process exits by itself with
+// code 0.
 
-const jobMs = 1_500;
 const slots = 3;
 const jobCount = 12;
 
-test("SIGTERM lets running jobs finish", async (t) => {
+interface Shutdown {
+  records: ChildRecord[];
+  /** Lines written before the signal. */
+  before: ChildRecord[];
+  /** Lines written from the signal on. */
+  after: ChildRecord[];
+  jsm: JetStreamManager;
+  address: JobAddress;
+}
+
+/** Sends SIGTERM to a bridge process while `slots` jobs run. */
+async function signalWhileRunning(
+  t: TestContext,
+  jobMs: number,
+  shutdownTimeoutMs: number,
+): Promise<Shutdown> {
   const folder = await mkdtemp(join(tmpdir(), "axumkit-shutdown-"));
   const naming = uniqueNaming();
   const address = addressOf("index-post", naming);
@@ -47,7 +67,7 @@ test("SIGTERM lets running jobs finish", async (t) => {
     label: "bridge",
     env: {
       ACK_WAIT_MS: "5000",
-      SHUTDOWN_TIMEOUT_MS: "20000",
+      SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
       TEST_JOB_DELAY_MS: String(jobMs),
       TEST_CONCURRENCY: String(slots),
       TEST_BATCH_SIZE: "1",
@@ -76,20 +96,31 @@ test("SIGTERM lets running jobs finish", async (t) => {
   assert.ok(stoppingAt >= 0, "the bridge recorded that it was stopping");
   const before = records.slice(0, stoppingAt);
   const after = records.slice(stoppingAt);
-  const startedBefore = functionRecords(before, "started");
-  const finishedBefore = functionRecords(before, "finished");
-  const runningAtSignal = startedBefore.length - finishedBefore.length;
+  const runningAtSignal =
+    functionRecords(before, "started").length -
+    functionRecords(before, "finished").length;
   assert.ok(runningAtSignal > 0, "jobs were running when SIGTERM arrived");
-
   assert.deepEqual(
     functionRecords(after, "started"),
     [],
     "no job started after SIGTERM",
   );
+  return { records, before, after, jsm, address };
+}
+
+test("SIGTERM lets running jobs finish", async (t) => {
+  const { records, before, jsm, address } = await signalWhileRunning(
+    t,
+    1_500,
+    20_000,
+  );
+
   const finished = functionRecords(records, "finished");
   assert.deepEqual(
     finished.map((line) => line.id).sort(),
-    startedBefore.map((line) => line.id).sort(),
+    functionRecords(before, "started")
+      .map((line) => line.id)
+      .sort(),
     "every started job finished",
   );
   const succeeded = records.filter((line) => line.event === "succeeded");
@@ -113,4 +144,28 @@ test("SIGTERM lets running jobs finish", async (t) => {
   }
   const consumer = await jsm.consumers.info(address.stream, address.consumer);
   assert.equal(consumer.num_ack_pending, 0);
+});
+
+test("SIGTERM past deadline leaves jobs unacked", async (t) => {
+  const { records, after, jsm, address } = await signalWhileRunning(
+    t,
+    60_000,
+    300,
+  );
+
+  const cutOff = functionRecords(records, "started");
+  assert.equal(cutOff.length, slots);
+  assert.deepEqual(functionRecords(records, "finished"), []);
+  assert.deepEqual(
+    after.find((line) => line.event === "stopped"),
+    { event: "stopped", unfinished: slots },
+    "the shutdown deadline cut the running jobs off",
+  );
+
+  // The cut-off jobs stay in the work queue, delivered and unacked, so the
+  // server redelivers them once `ack_wait` runs out.
+  const stream = await jsm.streams.info(address.stream);
+  assert.equal(stream.state.messages, jobCount);
+  const consumer = await jsm.consumers.info(address.stream, address.consumer);
+  assert.equal(consumer.num_ack_pending, slots);
 });

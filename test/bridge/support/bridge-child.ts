@@ -105,7 +105,7 @@ onShutdownSignal(logger, async () => {
 });
 record({ event: "ready" });
 
-// The test holds this pipe open. When the test process dies without
+// The test keeps this pipe open. When the test process dies without
 // stopping this one, the pipe closes and this process exits too.
 process.stdin.on("close", () => process.exit(1));
 process.stdin.resume();
