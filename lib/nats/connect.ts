@@ -23,5 +23,10 @@ export async function connectNats(config: NatsConfig): Promise<NatsConnection> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
     waitOnFirstConnect: true,
+    // With async traces on (the nats.js 3.4 default), every request, each
+    // ackAck among them, creates two extra errors to record the caller's
+    // stack. That was roughly a third of the bridge's CPU per job in
+    // test/bench/bridge.bench.ts. Request errors keep their message and cause.
+    noAsyncTraces: true,
   });
 }
