@@ -43,6 +43,8 @@ export class JobConsumer {
   readonly #batcher: Batcher<JsMsg>;
   readonly #running = new Set<Promise<void>>();
   #inFlight = 0;
+  /** Messages the open pull requested and has not received yet. */
+  #requested = 0;
   #stopping = false;
   #consumer: Consumer | undefined;
   #fetch: ConsumerMessages | undefined;
@@ -62,6 +64,11 @@ export class JobConsumer {
   /** Messages pulled and not yet settled. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Messages the open pull requested and has not received yet. */
+  get awaitingDelivery(): number {
+    return this.#requested;
   }
 
   start(): void {
@@ -125,17 +132,27 @@ export class JobConsumer {
     });
     void this.#reportStatus(this.#fetch);
 
-    for await (const message of this.#fetch) {
-      if (this.#stopping) {
-        // Pulled after the stop began: hand it straight back.
-        message.nak();
-        continue;
+    this.#requested = free;
+    try {
+      for await (const message of this.#fetch) {
+        this.#requested--;
+        this.#receive(message);
       }
-      this.#inFlight++;
-      this.#batcher.add(message);
+    } finally {
+      this.#requested = 0;
     }
     this.#fetch = undefined;
     this.#batcher.flush();
+  }
+
+  #receive(message: JsMsg): void {
+    if (this.#stopping) {
+      // Pulled after the stop began: hand it straight back.
+      message.nak();
+      return;
+    }
+    this.#inFlight++;
+    this.#batcher.add(message);
   }
 
   /**
