@@ -78,6 +78,7 @@ export class Bridge {
         const settings = options.jobTypeSettings?.[jobType] ?? {};
         return new JobConsumer({
           js,
+          connection,
           address: addressOf(jobType, config.naming),
           invoker,
           events,
@@ -116,10 +117,24 @@ export class Bridge {
     }
   }
 
-  /** Messages pulled and not yet settled, over all job types. */
+  /**
+   * Messages pulled and not yet settled, over all job types. An acked
+   * message counts until the server confirms the ack.
+   */
   get inFlight(): number {
     return this.#consumers.reduce(
       (sum, consumer) => sum + consumer.inFlight,
+      0,
+    );
+  }
+
+  /**
+   * Messages that open pulls requested and have not received yet, over
+   * all job types.
+   */
+  get awaitingDelivery(): number {
+    return this.#consumers.reduce(
+      (sum, consumer) => sum + consumer.awaitingDelivery,
       0,
     );
   }

@@ -35,6 +35,10 @@ export interface BridgeEventMap {
   ];
   "dead-letter.failed": [DeliveryFields & { error: Error }];
   "follow-up.failed": [DeliveryFields & { error: Error }];
+  /** The server did not confirm an ack, so the bridge sends it again. */
+  "ack.resending": [DeliveryFields & { error: Error }];
+  /** No resent ack was confirmed either; the job may run again. */
+  "ack.failed": [DeliveryFields & { error: Error }];
   "invoke.completed": [
     {
       jobType: JobTypeName;

@@ -40,6 +40,15 @@ export function logBridgeEvents(
   events.on("follow-up.failed", ({ error, ...fields }) =>
     logger.error({ ...fields, err: error }, "publishing follow-up job failed"),
   );
+  events.on("ack.resending", ({ error, ...fields }) =>
+    logger.warn({ ...fields, err: error }, "ack not confirmed, resending"),
+  );
+  events.on("ack.failed", ({ error, ...fields }) =>
+    logger.warn(
+      { ...fields, err: error },
+      "ack not confirmed, the job may run again",
+    ),
+  );
   // One line per invoke (a batch) with its duration, size and Lambda
   // request id; debug only when success lines are silenced.
   const invokeLevel = options.quietSuccess ? "debug" : "info";

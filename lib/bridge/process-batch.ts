@@ -1,4 +1,5 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import {
   type FollowUpJob,
   type JobRecord,
@@ -6,16 +7,11 @@ import {
   recordIdOf,
 } from "../contract.ts";
 import { toError } from "../errors.ts";
+import type { InvokeOutcome, Invoker } from "../invoke/invoker.ts";
 import { decodeJob } from "../jobs/decode.ts";
 import type { JobAddress } from "../jobs/naming.ts";
-import type { InvokeOutcome, Invoker } from "../invoke/invoker.ts";
 import type { BridgeEvents } from "./events.ts";
 import { keepInProgress } from "./in-progress.ts";
-import {
-  maxInvokePayloadBytes,
-  oversizedReason,
-  splitBatch,
-} from "./split-batch.ts";
 import {
   deliveryFields,
   type SettleContext,
@@ -23,12 +19,19 @@ import {
   settleSuccess,
 } from "./settle.ts";
 import {
+  maxInvokePayloadBytes,
+  oversizedReason,
+  splitBatch,
+} from "./split-batch.ts";
+import {
   invokeWithThrottleRetry,
   type ThrottleRetry,
 } from "./throttle-retry.ts";
 
 export interface BatchContext {
   js: JetStreamClient;
+  /** The connection `js` uses, for resending acks. */
+  connection: NatsConnection;
   address: JobAddress;
   invoker: Invoker;
   events: BridgeEvents;
@@ -205,8 +208,7 @@ async function settleResult(
         });
       }
 
-      settleSuccess(settle, message);
-      return undefined;
+      return settleSuccess(settle, message);
     }),
   );
 }

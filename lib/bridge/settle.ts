@@ -2,11 +2,12 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { FailureKind } from "../dead-letter-headers.ts";
 import { toError } from "../errors.ts";
 import type { JobAddress } from "../jobs/naming.ts";
+import { ackAndConfirm, type ConfirmAckContext } from "./confirm-ack.ts";
 import { publishDeadLetter } from "./dead-letter.ts";
 import type { BridgeEvents, DeliveryFields } from "./events.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 
-export interface SettleContext {
+export interface SettleContext extends ConfirmAckContext {
   js: JetStreamClient;
   address: JobAddress;
   events: BridgeEvents;
@@ -29,10 +30,14 @@ export function deliveryFields(
   };
 }
 
-export function settleSuccess(context: SettleContext, message: JsMsg): void {
-  message.ack();
+export async function settleSuccess(
+  context: SettleContext,
+  message: JsMsg,
+): Promise<void> {
+  const fields = deliveryFields(context.address, message);
+  await ackAndConfirm(context, message, fields);
   context.events.emit("job.succeeded", {
-    ...deliveryFields(context.address, message),
+    ...fields,
     durationMs: elapsed(context),
   });
 }
@@ -84,7 +89,7 @@ export async function settleFailure(
     return;
   }
 
-  message.ack();
+  await ackAndConfirm(context, message, fields);
   context.events.emit("job.dead-lettered", {
     ...fields,
     durationMs: elapsed(context),
