@@ -26,10 +26,11 @@ const minResendWindowMs = 30_000;
  * Acks the message and waits until the consumer leader confirms it, so a
  * job counts as in flight until the server has its ack. An ack sent while
  * the consumer has no leader (its node died and an election runs) fails
- * with "no responders" or a timeout. It is sent again every 250 ms, because
- * a new leader that has replicated the delivery accepts it and does not hand the
- * job out again. Resending stops after `ack_wait` or 30 s, whichever is
- * longer, or when the connection closes, and then emits `ack.failed`.
+ * with "no responders" or a timeout. It is sent again every 250 ms,
+ * because a new leader that has replicated the delivery accepts it and
+ * does not hand the job out again. Resending stops after `ack_wait` or
+ * 30 s, whichever is longer, or when the connection closes, and then
+ * emits `ack.failed`.
  */
 export async function ackAndConfirm(
   context: ConfirmAckContext,
