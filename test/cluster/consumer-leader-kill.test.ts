@@ -11,7 +11,7 @@ import {
 // time, the function working 20 ms per job. The node leading the consumer,
 // and not the stream, is killed once 3,000 jobs are processed and
 // restarted 2,000 jobs later.
-test("consumer leader kill loses no job", async () => {
+test("consumer leader kill loses no job", async (t) => {
   let inFlightAtKill = -1;
   let victim: ClusterNode | undefined;
 
@@ -31,6 +31,9 @@ test("consumer leader kill loses no job", async () => {
     },
   });
 
+  t.diagnostic(
+    `${result.tally.duplicates} duplicates, ${inFlightAtKill} in flight at the kill, ${result.recovery.counts.get("ack.resending") ?? 0} acks resent, ${result.recovery.counts.get("ack.failed") ?? 0} never confirmed`,
+  );
   assert.deepEqual(result.tally.missing(result.expectedIds), []);
   assert.equal(result.tally.processed, 10_000);
   assert.equal(result.streamMessages, 0);

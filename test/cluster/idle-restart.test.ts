@@ -54,7 +54,7 @@ after(async () => {
   await cluster?.dispose();
 });
 
-test("idle bridge runs job after node restart", async () => {
+test("F01 idle bridge survives rolling restart", async () => {
   const troubleBefore = recovery.troubleCount;
   for (const node of cluster.nodes) {
     await node.server.stop();
@@ -70,7 +70,7 @@ test("idle bridge runs job after node restart", async () => {
   );
 });
 
-test("idle bridge runs job after full cluster restart", async () => {
+test("F01 idle bridge survives cluster crash", async () => {
   const troubleBefore = recovery.troubleCount;
   await Promise.all(cluster.nodes.map((node) => node.server.kill()));
   await Promise.all(cluster.nodes.map((node) => node.server.restart()));

@@ -7,7 +7,7 @@ import { runFailoverScenario } from "../support/cluster-scenario.ts";
 // time, the function working 20 ms per job, so the jobs take at least 14 s.
 // Once 1,000 are processed, each node in turn is stopped, started again and
 // waited for until the cluster reports it healthy.
-test("rolling restart loses no job", async () => {
+test("rolling restart loses no job", async (t) => {
   let inFlightAtStops = 0;
   const processedAtRestarts: number[] = [];
 
@@ -31,6 +31,9 @@ test("rolling restart loses no job", async () => {
   assert.ok(
     (processedAtRestarts.at(-1) ?? Infinity) < 10_000,
     `restarts ended after ${processedAtRestarts.at(-1)} jobs`,
+  );
+  t.diagnostic(
+    `${result.tally.duplicates} duplicates, ${inFlightAtStops} in flight at the stops`,
   );
   assert.deepEqual(result.tally.missing(result.expectedIds), []);
   assert.equal(result.tally.processed, 10_000);

@@ -10,8 +10,8 @@ import type { ClusterNode, NatsCluster } from "../../lib/local/nats-cluster.ts";
 import {
   inFlightOf,
   JobTally,
-  RecoveryLog,
   publishIndexPostJobs,
+  RecoveryLog,
   startBridgeReplicas,
   startTestCluster,
 } from "./cluster.ts";
@@ -42,8 +42,8 @@ export interface FailoverScenario {
 /**
  * Kills the given node, waits until the bridges have processed `jobs` more
  * without it, then restarts it and waits for the cluster to be healthy.
- * Returns the jobs in flight at the kill: pulled by a bridge and not yet
- * settled, the only ones a correct bridge may run twice.
+ * Returns the jobs in flight at the kill (see `inFlightOf`), the only ones
+ * a correct bridge may run twice.
  */
 export async function killAndRestartLater(
   context: FaultContext,

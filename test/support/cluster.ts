@@ -129,8 +129,9 @@ export async function startBridgeReplicas(
 
 /**
  * Counts the events by which bridges report a node going away and their
- * recovery: pull failures, consumer status trouble and connection changes,
- * keyed like `pull.failed` or `consumer.status:heartbeats_missed`.
+ * recovery: pull failures, unconfirmed acks, consumer status trouble and
+ * connection changes, keyed like `pull.failed` or
+ * `consumer.status:heartbeats_missed`.
  */
 export class RecoveryLog {
   readonly counts = new Map<string, number>();
@@ -138,6 +139,8 @@ export class RecoveryLog {
   watch(bridges: readonly Bridge[]): void {
     for (const bridge of bridges) {
       bridge.events.on("pull.failed", () => this.#add("pull.failed"));
+      bridge.events.on("ack.resending", () => this.#add("ack.resending"));
+      bridge.events.on("ack.failed", () => this.#add("ack.failed"));
       bridge.events.on("consumer.status", ({ status }) =>
         this.#add(`consumer.status:${status}`),
       );
@@ -149,13 +152,14 @@ export class RecoveryLog {
 
   /**
    * Events that show a bridge noticed a node going away: failed pulls,
-   * consumer status trouble and lost connections.
+   * unconfirmed acks, consumer status trouble and lost connections.
    */
   get troubleCount(): number {
     let total = 0;
     for (const [key, count] of this.counts) {
       const trouble =
         key === "pull.failed" ||
+        key.startsWith("ack.") ||
         key.startsWith("consumer.status:") ||
         key === "connection.status:disconnect";
       if (trouble) total += count;
@@ -168,7 +172,17 @@ export class RecoveryLog {
   }
 }
 
-/** Messages pulled and not yet settled, over all bridges, right now. */
+/**
+ * Jobs that may run twice if a node goes away right now, over all bridges:
+ * messages pulled whose ack the server has not confirmed, and messages
+ * that open pulls requested and have not received. The consumer leader
+ * may have sent some of the latter already. Its followers learn of a
+ * delivery only after it replicates, so a new leader hands such a
+ * message out again while the first bridge still runs it.
+ */
 export function inFlightOf(bridges: readonly Bridge[]): number {
-  return bridges.reduce((sum, bridge) => sum + bridge.inFlight, 0);
+  return bridges.reduce(
+    (sum, bridge) => sum + bridge.inFlight + bridge.awaitingDelivery,
+    0,
+  );
 }
