@@ -86,6 +86,8 @@ export async function selectDeadLetters(
         await messages.close();
       }
     } finally {
+      // A consumer left behind by a failed delete is removed by the server
+      // once it has been idle for its inactive threshold (5 minutes).
       await consumer.delete().catch(() => false);
     }
   }

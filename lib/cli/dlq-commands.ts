@@ -14,6 +14,7 @@ import { formatTable, type Output } from "./output.ts";
 import { parsePositiveInteger, parseSequence, parseSince } from "./parsers.ts";
 import type { CommandRunner } from "./program.ts";
 import { startProgress } from "./progress.ts";
+import { orMissing } from "./status.ts";
 
 interface SelectOptions {
   job?: string;
@@ -232,11 +233,23 @@ async function runPurge(
   if (sequences.length > 0) {
     if (options.job !== undefined) throw bothSelectors();
     for (const sequence of sequences.map(parseSequence)) {
-      const deleted = await context.jsm.streams
-        .deleteMessage(naming.deadLetterStream, sequence)
-        .catch(() => false);
-      if (deleted) purged++;
-      else missing.push(sequence);
+      // Deleting an absent sequence fails with a generic store error, so
+      // absence is read first: a failure to delete one that exists is
+      // thrown, not reported as missing.
+      const stored = await orMissing(() =>
+        context.jsm.streams.getMessage(naming.deadLetterStream, {
+          seq: sequence,
+        }),
+      );
+      if (stored === undefined || stored === null) {
+        missing.push(sequence);
+        continue;
+      }
+      await context.jsm.streams.deleteMessage(
+        naming.deadLetterStream,
+        sequence,
+      );
+      purged++;
     }
   } else {
     const filter =

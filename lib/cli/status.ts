@@ -138,7 +138,10 @@ async function countDeadLetters(
   return new Map(Object.entries(info?.state.subjects ?? {}));
 }
 
-/** Runs a lookup; a stream or consumer that does not exist gives undefined. */
+/**
+ * Runs a lookup and returns undefined when the stream, consumer or message
+ * it names does not exist; other errors are thrown.
+ */
 export async function orMissing<Value>(
   lookup: () => Promise<Value>,
 ): Promise<Value | undefined> {
@@ -148,7 +151,8 @@ export async function orMissing<Value>(
     if (
       error instanceof JetStreamApiError &&
       (error.code === JetStreamApiCodes.StreamNotFound ||
-        error.code === JetStreamApiCodes.ConsumerNotFound)
+        error.code === JetStreamApiCodes.ConsumerNotFound ||
+        error.code === JetStreamApiCodes.NoMessageFound)
     ) {
       return undefined;
     }
