@@ -3,7 +3,7 @@
 // Lambda endpoint, which adds 20 ms of latency to every invoke, as a
 // network round trip and Lambda's own overhead would. Both modes use the
 // same concurrency (4 invokes at once) and the same warm function
-// processes; only the batch size differs: 25 records (50 ms window)
+// processes. Only the batch size differs, 25 records (50 ms window)
 // against 1. Each mode drains a backlog of jobs published before the
 // bridge starts, on the nats-server at TEST_NATS_URL (default
 // 127.0.0.1:4222).

@@ -51,10 +51,7 @@ test("slow jobs on two bridges each take effect once", async (t) => {
     };
     await harness.js.publish(harness.address.subject, JSON.stringify(job));
   }
-  await eventually(
-    () => succeeded.flat().length === jobCount,
-    30_000,
-  );
+  await eventually(() => succeeded.flat().length === jobCount, 30_000);
 
   for (let index = 0; index < jobCount; index++) {
     assert.equal(

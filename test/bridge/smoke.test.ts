@@ -29,9 +29,18 @@ test("bridge acks valid jobs and dead-letters invalid ones", async () => {
   const deadLettered = collectEvents(bridge.events, "job.dead-lettered", 1);
   const js = jetstream(connection);
   const id = "0190a4f2-1b2c-7d3e-8f40-123456789abc";
-  await js.publish(address.subject, JSON.stringify({ post_id: id, action: "Index" }));
-  await js.publish(address.subject, JSON.stringify({ post_id: id, action: "Delete" }));
-  await js.publish(address.subject, JSON.stringify({ post_id: id, action: "index" }));
+  await js.publish(
+    address.subject,
+    JSON.stringify({ post_id: id, action: "Index" }),
+  );
+  await js.publish(
+    address.subject,
+    JSON.stringify({ post_id: id, action: "Delete" }),
+  );
+  await js.publish(
+    address.subject,
+    JSON.stringify({ post_id: id, action: "index" }),
+  );
 
   assert.equal((await succeeded).length, 2);
   const [dead] = (await deadLettered) as { reason: string }[];

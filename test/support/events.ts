@@ -19,7 +19,11 @@ export function waitForEvent<Payload>(
     };
     const timer = setTimeout(() => {
       emitter.off(name, listener);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for event "${name}"`));
+      reject(
+        new Error(
+          `timed out after ${timeoutMs} ms waiting for event "${name}"`,
+        ),
+      );
     }, timeoutMs);
     emitter.on(name, listener);
   });
@@ -44,7 +48,9 @@ export function collectEvents<Payload>(
     const timer = setTimeout(() => {
       emitter.off(name, listener);
       reject(
-        new Error(`timed out after ${timeoutMs} ms: ${seen.length} of ${count} "${name}" events`),
+        new Error(
+          `timed out after ${timeoutMs} ms: ${seen.length} of ${count} "${name}" events`,
+        ),
       );
     }, timeoutMs);
     emitter.on(name, listener);

@@ -37,7 +37,8 @@ export function invokerFor(
 ): InProcessInvoker {
   return new InProcessInvoker(async (jobType) => {
     const handler = handlers[jobType];
-    if (handler === undefined) throw new Error(`test gave no handler for ${jobType}`);
+    if (handler === undefined)
+      throw new Error(`test gave no handler for ${jobType}`);
     return handler;
   });
 }

@@ -10,7 +10,8 @@ import type { Naming } from "../../lib/jobs/naming.ts";
 import { NatsServer } from "../../lib/local/nats-server.ts";
 
 /** The nats-server the machine runs; tests that never restart it share it. */
-export const sharedNatsUrl = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+export const sharedNatsUrl =
+  process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
 /**
  * Subject and stream names no other test uses, so tests can share one
