@@ -2,7 +2,8 @@
 // two baselines in the same run:
 //
 // - bare: a nats.js consume loop that acks each message, on an identical
-//   stream and consumer. Bare and bridge rounds alternate.
+//   stream and consumer. A second bare mode confirms each ack with ackAck,
+//   as the bridge may. Bare and bridge rounds alternate.
 // - BullMQ: a worker on the local Redis (127.0.0.1:6379) at the best of a
 //   few concurrency values.
 //
@@ -30,9 +31,10 @@ import type { BridgeOptions } from "../../lib/bridge/bridge.ts";
 import { provision } from "../../lib/bridge/provision.ts";
 import { jobCatalogue } from "../../lib/jobs/catalogue.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
+import { connectNats } from "../../lib/nats/connect.ts";
 import { plainId } from "../lambda/handlers/scripted-ids.ts";
 import { deleteStreams } from "../support/dead-letters.ts";
-import { connectTo, sharedNatsUrl, testBridgeConfig } from "../support/nats.ts";
+import { sharedNatsUrl, testBridgeConfig } from "../support/nats.ts";
 import {
   benchJobType,
   drainWithBridge,
@@ -75,10 +77,15 @@ async function withBacklog<Result>(
   }
 }
 
-/** Drains the backlog with consume(), acking each message. Returns jobs/s. */
+/**
+ * Drains the backlog with consume(), acking each message, and returns
+ * jobs/s. With `confirm`, each ack is an ackAck and the clock stops when
+ * the server has confirmed them all.
+ */
 async function bareRate(
   connection: NatsConnection,
   count: number,
+  confirm: boolean,
 ): Promise<number> {
   return withBacklog(connection, count, async (config) => {
     const address = addressOf(benchJobType, config.naming);
@@ -88,12 +95,15 @@ async function bareRate(
       address.consumer,
     );
     const messages = await consumer.consume();
+    const confirmations: Promise<boolean>[] = [];
     let acked = 0;
     for await (const message of messages) {
-      message.ack();
+      if (confirm) confirmations.push(message.ackAck());
+      else message.ack();
       acked++;
       if (acked === count) break;
     }
+    await Promise.all(confirmations);
     await connection.flush();
     const seconds = (performance.now() - started) / 1_000;
     await messages.close();
@@ -185,18 +195,25 @@ function perSecond(rate: number): string {
   return `${Math.round(rate)} jobs/s`;
 }
 
-const connection = await connectTo(sharedNatsUrl);
+// The production connection options, as the bridge uses them.
+const connection = await connectNats({
+  servers: [sharedNatsUrl],
+  name: "bench-bridge",
+});
 try {
   // One discarded round per mode warms the JIT and the server.
   const warmUp = Math.max(1, Math.round(jobs / 10));
-  await bareRate(connection, warmUp);
+  await bareRate(connection, warmUp, false);
+  await bareRate(connection, warmUp, true);
   await bridgeRate(connection, warmUp);
 
   const bare: number[] = [];
+  const bareConfirmed: number[] = [];
   const bridge: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    bare.push(await bareRate(connection, jobs));
+    bare.push(await bareRate(connection, jobs, false));
     bridge.push(await bridgeRate(connection, jobs));
+    bareConfirmed.push(await bareRate(connection, jobs, true));
   }
 
   // Pick BullMQ's concurrency on a smaller backlog, then measure it.
@@ -222,6 +239,7 @@ try {
   }
 
   const bareMedian = median(bare);
+  const bareConfirmedMedian = median(bareConfirmed);
   const bridgeMedian = median(bridge);
   const bullmqMedian = median(bullmq);
   const rssSmallMb = median(rssSmall) / 1_024;
@@ -233,6 +251,7 @@ try {
   );
   console.log(`jobs per round: ${jobs}, rounds: ${rounds} (medians)`);
   console.log(`bare consume + ack: ${perSecond(bareMedian)}`);
+  console.log(`bare consume + ackAck: ${perSecond(bareConfirmedMedian)}`);
   console.log(`bridge: ${perSecond(bridgeMedian)}`);
   const trialLine = [...trials]
     .map(([concurrency, rate]) => `${concurrency}: ${perSecond(rate)}`)
@@ -245,6 +264,9 @@ try {
     `bridge peak RSS: ${rssSmallMb.toFixed(1)} MiB at ${rssBacklogs.small} jobs, ${rssLargeMb.toFixed(1)} MiB at ${rssBacklogs.large} jobs`,
   );
   console.log(`bridge/bare ratio: ${(bridgeMedian / bareMedian).toFixed(2)}`);
+  console.log(
+    `bridge/bare-ackAck ratio: ${(bridgeMedian / bareConfirmedMedian).toFixed(2)}`,
+  );
   console.log(
     `bridge/bullmq ratio: ${(bridgeMedian / bullmqMedian).toFixed(2)}`,
   );
