@@ -1,4 +1,3 @@
-import type { SESClient } from "@aws-sdk/client-ses";
 import type { JobRecord } from "../contract.ts";
 import { PermanentJobError } from "../errors.ts";
 import type { EmailJob } from "../jobs/schemas.ts";
@@ -6,12 +5,13 @@ import type { Logger } from "../log.ts";
 import { isValidEmailAddress } from "./address.ts";
 import type { EmailRenderer } from "./render.ts";
 import type { SendOnceLedger } from "./send-once.ts";
-import { sendWithSes } from "./ses-sender.ts";
+import { type SesClientSource, sendWithSes } from "./ses-sender.ts";
 
 /** Clients and settings of the email function, built once per cold start. */
 export interface EmailJobContext {
   renderer: EmailRenderer;
-  ses: SESClient;
+  /** The SES client, created on the first send. */
+  ses: SesClientSource;
   ledger: SendOnceLedger;
   /** The formatted From mailbox. */
   from: string;
@@ -65,7 +65,7 @@ export async function sendEmailJob(
 
   let messageId: string;
   try {
-    messageId = await sendWithSes(context.ses, {
+    messageId = await sendWithSes(await context.ses(), {
       from: context.from,
       to: job.to,
       subject: job.subject,
