@@ -3,7 +3,9 @@ import { test } from "node:test";
 import { MessageRejected, SESServiceException } from "@aws-sdk/client-ses";
 import { readEmailConfig } from "../../lib/config/email.ts";
 import { EnvReader } from "../../lib/config/env-reader.ts";
+import { readRedisConfig } from "../../lib/config/redis.ts";
 import { formatMailbox, isValidEmailAddress } from "../../lib/email/address.ts";
+import { compiledTemplates } from "../../lib/email/compiled-templates.ts";
 import { TemplateRenderError } from "../../lib/email/liquid.ts";
 import { EmailRenderer } from "../../lib/email/render.ts";
 import {
@@ -12,7 +14,6 @@ import {
   SesUnavailableError,
 } from "../../lib/email/ses-errors.ts";
 import { ConfigError, isPermanent } from "../../lib/errors.ts";
-import { compiledTemplates } from "../../lib/email/compiled-templates.ts";
 import { decodeEncodedWords } from "./support.ts";
 
 const settings = {
@@ -246,4 +247,32 @@ test("config defaults and checks", () => {
     (error: unknown) =>
       error instanceof ConfigError && error.problems.length === 4,
   );
+});
+
+test("Redis URL rejected at config", () => {
+  for (const url of ["127.0.0.1:8079", "ftp://127.0.0.1", "http://."]) {
+    const env = new EnvReader({
+      UPSTASH_REDIS_REST_URL: url,
+      UPSTASH_REDIS_REST_TOKEN: "t",
+    });
+    readRedisConfig(env);
+    assert.throws(
+      () => env.assertValid(),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 1, url);
+        assert.match(error.problems[0] ?? "", /UPSTASH_REDIS_REST_URL must/);
+        return true;
+      },
+    );
+  }
+
+  for (const url of ["http://127.0.0.1:8079", "https://a.upstash.io/"]) {
+    const env = new EnvReader({
+      UPSTASH_REDIS_REST_URL: url,
+      UPSTASH_REDIS_REST_TOKEN: "t",
+    });
+    assert.equal(readRedisConfig(env).url, url);
+    assert.doesNotThrow(() => env.assertValid(), url);
+  }
 });
