@@ -33,13 +33,16 @@ export interface SendOnceOptions {
   keyPrefix?: string;
 }
 
+/** A Redis client, or a function that returns one, called before each use. */
+export type RedisClientSource = Redis | (() => Promise<Redis>);
+
 export class SendOnceLedger {
-  readonly #redis: Redis;
+  readonly #redis: RedisClientSource;
   readonly #sentTtlSeconds: number;
   readonly #claimTtlSeconds: number;
   readonly #keyPrefix: string;
 
-  constructor(redis: Redis, options: SendOnceOptions) {
+  constructor(redis: RedisClientSource, options: SendOnceOptions) {
     this.#redis = redis;
     this.#sentTtlSeconds = options.sentTtlSeconds;
     this.#claimTtlSeconds = options.claimTtlSeconds ?? defaultClaimSeconds;
@@ -62,8 +65,9 @@ export class SendOnceLedger {
    */
   async claim(key: string): Promise<ClaimOutcome> {
     const value = `claimed:${randomUUID()}`;
+    const redis = await this.#client();
     for (let tries = 0; tries < 2; tries++) {
-      const set = await this.#redis.set(key, value, {
+      const set = await redis.set(key, value, {
         nx: true,
         ex: this.#claimTtlSeconds,
       });
@@ -71,7 +75,7 @@ export class SendOnceLedger {
         return { status: "claimed", release: () => this.#release(key, value) };
       }
 
-      const current = await this.#redis.get<string>(key);
+      const current = await redis.get<string>(key);
       if (current?.startsWith("sent:")) {
         return { status: "sent", messageId: current.slice("sent:".length) };
       }
@@ -83,13 +87,19 @@ export class SendOnceLedger {
 
   /** Records that SES accepted the mail; kept for the sent TTL. */
   async markSent(key: string, messageId: string): Promise<void> {
-    await this.#redis.set(key, `sent:${messageId}`, {
+    const redis = await this.#client();
+    await redis.set(key, `sent:${messageId}`, {
       ex: this.#sentTtlSeconds,
     });
   }
 
   /** Drops our own claim after a failed send, so a retry can claim at once. */
   async #release(key: string, value: string): Promise<void> {
-    await this.#redis.eval(releaseScript, [key], [value]);
+    const redis = await this.#client();
+    await redis.eval(releaseScript, [key], [value]);
+  }
+
+  async #client(): Promise<Redis> {
+    return typeof this.#redis === "function" ? this.#redis() : this.#redis;
   }
 }
