@@ -5,6 +5,7 @@ import type { Invoker } from "../invoke/invoker.ts";
 import { type JobTypeName, jobCatalogue } from "../jobs/catalogue.ts";
 import { addressOf } from "../jobs/naming.ts";
 import { connectNats } from "../nats/connect.ts";
+import { AckConfirmer } from "./ack-confirmer.ts";
 import { BridgeEvents } from "./events.ts";
 import { JobConsumer } from "./job-consumer.ts";
 import { MaxDeliveriesWatcher } from "./max-deliveries.ts";
@@ -40,6 +41,7 @@ export class Bridge {
   readonly #connection: NatsConnection;
   readonly #ownsConnection: boolean;
   readonly #consumers: JobConsumer[];
+  readonly #acks: AckConfirmer;
   readonly #options: BridgeOptions;
   #maxDeliveries: MaxDeliveriesWatcher | undefined;
   #stopped: Promise<number> | undefined;
@@ -49,12 +51,14 @@ export class Bridge {
     connection: NatsConnection,
     events: BridgeEvents,
     consumers: JobConsumer[],
+    acks: AckConfirmer,
   ) {
     this.#options = options;
     this.#connection = connection;
     this.#ownsConnection = options.connection === undefined;
     this.events = events;
     this.#consumers = consumers;
+    this.#acks = acks;
   }
 
   /**
@@ -73,12 +77,13 @@ export class Bridge {
       await invoker.start(config.jobTypes);
 
       const js = jetstream(connection);
+      const acks = new AckConfirmer(connection);
       const consumers = config.jobTypes.map((jobType) => {
         const entry = jobCatalogue[jobType];
         const settings = options.jobTypeSettings?.[jobType] ?? {};
         return new JobConsumer({
           js,
-          connection,
+          acks,
           address: addressOf(jobType, config.naming),
           invoker,
           events,
@@ -95,7 +100,7 @@ export class Bridge {
         });
       });
 
-      const bridge = new Bridge(options, connection, events, consumers);
+      const bridge = new Bridge(options, connection, events, consumers, acks);
       bridge.#watchConnection();
       bridge.#maxDeliveries = new MaxDeliveriesWatcher({
         connection,
@@ -108,6 +113,7 @@ export class Bridge {
         retryBaseDelayMs: config.retryBaseDelayMs,
       });
       bridge.#maxDeliveries.start();
+      acks.start();
       for (const consumer of consumers) consumer.start();
       events.emit("bridge.started", { jobTypes: config.jobTypes });
       return bridge;
@@ -162,6 +168,9 @@ export class Bridge {
     );
     const total = unfinished.reduce((sum, count) => sum + count, 0);
     await this.#maxDeliveries?.stop();
+    // Acks still unconfirmed after the shutdown timeout are given up on
+    // (`ack.failed`): if the server missed them, it redelivers those jobs.
+    this.#acks.close();
 
     if (this.#ownsConnection) {
       await this.#connection.drain().catch(() => this.#connection.close());

@@ -1,26 +1,28 @@
 import type { JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
-import { toError } from "../errors.ts";
-import type { JobAddress } from "../jobs/naming.ts";
+import { errors } from "@nats-io/nats-core";
+import type { AckConfirmer, AckOutcome } from "./ack-confirmer.ts";
 import type { BridgeEvents, DeliveryFields } from "./events.ts";
 
 export interface ConfirmAckContext {
-  connection: NatsConnection;
-  address: JobAddress;
+  /** Sends the acks over the bridge's connection and awaits their replies. */
+  acks: AckConfirmer;
   events: BridgeEvents;
   ackWaitMs: number;
 }
 
-/** The ack payload JetStream expects on a message's reply subject. */
-const ackPayload = "+ACK";
 const resendIntervalMs = 250;
-/** How long one ack waits for its confirmation. */
-const confirmTimeoutMs = 2_000;
 /**
  * How long acks are resent at least. A consumer with a majority of its
  * nodes up elects a new leader within seconds, so this leaves ample room.
  */
 const minResendWindowMs = 30_000;
+
+/**
+ * The parts of nats.js 3.4's JsMsgImpl that its public type leaves out:
+ * the reply subject, and the flag that makes later acks (such as the
+ * in-progress ones) no-ops.
+ */
+type JsMsgInternals = JsMsg & { reply?: string; didAck?: boolean };
 
 /**
  * Acks the message and waits until the consumer leader confirms it, so a
@@ -37,38 +39,46 @@ export async function ackAndConfirm(
   message: JsMsg,
   fields: DeliveryFields,
 ): Promise<void> {
-  let lastError: Error;
-  try {
-    await message.ackAck({ timeout: confirmTimeoutMs });
+  const internals = message as JsMsgInternals;
+  const reply = internals.reply;
+  // A message without a reply subject cannot be acked at all, and a final
+  // ack is sent once.
+  if (reply === undefined || reply === "" || internals.didAck === true) {
     return;
-  } catch (thrown) {
-    lastError = toError(thrown);
   }
-  context.events.emit("ack.resending", { ...fields, error: lastError });
+  internals.didAck = true;
 
-  // nats.js 3.4 messages have the reply subject, but their public type
-  // leaves it out.
-  const reply = (message as JsMsg & { reply?: string }).reply;
+  let outcome = await context.acks.send(reply);
+  if (outcome === "confirmed") return;
+
+  let lastError = outcomeError(outcome, reply);
+  context.events.emit("ack.resending", { ...fields, error: lastError });
   const deadline =
     performance.now() + Math.max(context.ackWaitMs, minResendWindowMs);
-  // A closed connection means the bridge is stopping: nothing can be sent.
-  while (
-    reply !== undefined &&
-    performance.now() < deadline &&
-    !context.connection.isClosed()
-  ) {
+  // A closed confirmer means the bridge is stopping: nothing can be sent.
+  while (performance.now() < deadline && !context.acks.closed) {
     await sleep(resendIntervalMs);
-    try {
-      // ackAck sends once per message, so the resend is a plain request.
-      await context.connection.request(reply, ackPayload, {
-        timeout: confirmTimeoutMs,
-      });
-      return;
-    } catch (thrown) {
-      lastError = toError(thrown);
-    }
+    outcome = await context.acks.send(reply);
+    if (outcome === "confirmed") return;
+    lastError = outcomeError(outcome, reply);
   }
   context.events.emit("ack.failed", { ...fields, error: lastError });
+}
+
+/** Builds the error an ack that was not confirmed reports. */
+function outcomeError(outcome: AckOutcome, subject: string): Error {
+  switch (outcome) {
+    case "no-responders":
+      return new errors.NoRespondersError(subject);
+    case "timed-out":
+      return new errors.TimeoutError();
+    case "closed":
+      return new errors.ClosedConnectionError();
+    default:
+      return new errors.ConnectionError(
+        "reconnected before the ack was confirmed",
+      );
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,4 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
 import {
   type FollowUpJob,
   type JobRecord,
@@ -10,6 +9,7 @@ import { toError } from "../errors.ts";
 import type { InvokeOutcome, Invoker } from "../invoke/invoker.ts";
 import { decodeJob } from "../jobs/decode.ts";
 import type { JobAddress } from "../jobs/naming.ts";
+import type { AckConfirmer } from "./ack-confirmer.ts";
 import type { BridgeEvents } from "./events.ts";
 import { keepInProgress } from "./in-progress.ts";
 import {
@@ -30,8 +30,8 @@ import {
 
 export interface BatchContext {
   js: JetStreamClient;
-  /** The connection `js` uses, for resending acks. */
-  connection: NatsConnection;
+  /** Sends acks over the connection `js` uses and awaits their replies. */
+  acks: AckConfirmer;
   address: JobAddress;
   invoker: Invoker;
   events: BridgeEvents;

@@ -1,0 +1,214 @@
+import {
+  createInbox,
+  type Msg,
+  type NatsConnection,
+  type QueuedIterator,
+  type Status,
+  type Subscription,
+} from "@nats-io/nats-core";
+
+/**
+ * The result of one ack: the consumer leader replied, nothing subscribed
+ * to the ack subject (no leader while an election runs), no reply came in
+ * time, or the connection reconnected or closed before the reply came.
+ */
+export type AckOutcome =
+  | "confirmed"
+  | "no-responders"
+  | "timed-out"
+  | "reconnected"
+  | "closed";
+
+export interface AckConfirmerOptions {
+  /** How long one ack waits for its confirmation [2 s]. */
+  timeoutMs?: number;
+}
+
+interface PendingAck {
+  resolve: (outcome: AckOutcome) => void;
+  /** When the ack times out, from `performance.now()`. */
+  deadline: number;
+}
+
+/** The ack payload JetStream expects on a message's reply subject. */
+const ackPayload = new TextEncoder().encode("+ACK");
+/** How often pending acks are checked for their timeout. */
+const sweepIntervalMs = 250;
+
+/**
+ * Sends JetStream acks that the server confirms, over one connection.
+ *
+ * An ack published with a reply subject is an "ack sync": the consumer
+ * leader replies once it has applied the ack, and that reply is the only
+ * confirmation JetStream gives. nats.js 3.4's `ackAck` makes a request per
+ * message, each with its own timer, promise chain and error objects, which
+ * halved the bridge's throughput. This class makes one wildcard
+ * subscription `<inbox>.*` instead, publishes each ack with the reply
+ * `<inbox>.<token>`, and matches replies to acks by token. One interval
+ * timer times out the acks that got no reply.
+ */
+export class AckConfirmer {
+  readonly #connection: NatsConnection;
+  readonly #timeoutMs: number;
+  /** `<inbox>.`, the reply subject without its token. */
+  readonly #prefix: string;
+  /**
+   * Acks waiting for their reply, by token. Tokens grow and every ack has
+   * the same timeout, so insertion order is deadline order.
+   */
+  readonly #pending = new Map<number, PendingAck>();
+  #nextToken = 1;
+  #subscription: Subscription | undefined;
+  #sweep: NodeJS.Timeout | undefined;
+  #statuses: QueuedIterator<Status> | undefined;
+  #closed = false;
+
+  constructor(connection: NatsConnection, options: AckConfirmerOptions = {}) {
+    this.#connection = connection;
+    this.#timeoutMs = options.timeoutMs ?? 2_000;
+    this.#prefix = `${createInbox()}.`;
+  }
+
+  /** Subscribes to the replies and starts the timeout sweep. */
+  start(): void {
+    if (this.#subscription !== undefined || this.#closed) return;
+    this.#subscribe();
+    this.#sweep = setInterval(() => this.#expire(), sweepIntervalMs);
+    this.#sweep.unref();
+    void this.#watchReconnects();
+  }
+
+  /** Whether acks can no longer be sent: closed, or its connection is. */
+  get closed(): boolean {
+    return this.#closed || this.#connection.isClosed();
+  }
+
+  /** Acks waiting for their confirmation. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Publishes `+ACK` to a JetStream message's reply subject and resolves
+   * with how it ended. It never rejects.
+   */
+  send(ackSubject: string): Promise<AckOutcome> {
+    if (this.closed) return Promise.resolve("closed");
+
+    const token = this.#nextToken++;
+    const promise = new Promise<AckOutcome>((resolve) => {
+      this.#pending.set(token, {
+        resolve,
+        deadline: performance.now() + this.#timeoutMs,
+      });
+    });
+    try {
+      this.#connection.publish(ackSubject, ackPayload, {
+        reply: this.#prefix + token,
+      });
+    } catch {
+      // publish throws only on a closed or draining connection.
+      this.#settle(token, "closed");
+    }
+    return promise;
+  }
+
+  /**
+   * Unsubscribes and stops the sweep. Acks still waiting resolve as
+   * "closed".
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    this.#statuses?.stop();
+    this.#subscription?.unsubscribe();
+    this.#settleAll("closed");
+  }
+
+  #subscribe(): void {
+    const subscription = this.#connection.subscribe(`${this.#prefix}*`, {
+      callback: (error, message) => this.#receive(error, message),
+    });
+    this.#subscription = subscription;
+    void subscription.closed.then(() => this.#resubscribe(subscription));
+  }
+
+  /**
+   * Subscribes again when the subscription closed while the connection is
+   * open, for example after a permission error. Replies to acks sent
+   * before are lost, so those acks resolve as "closed" to be sent again.
+   */
+  #resubscribe(closedSubscription: Subscription): void {
+    if (this.#subscription !== closedSubscription) return;
+    if (this.closed) {
+      this.close();
+      return;
+    }
+    this.#settleAll("closed");
+    this.#subscribe();
+  }
+
+  #receive(error: Error | null, message: Msg): void {
+    // An error here closes the subscription, and #resubscribe handles it.
+    if (error !== null) return;
+
+    const token = this.#tokenOf(message.subject);
+    const pending = this.#pending.get(token);
+    if (pending === undefined) return;
+    this.#pending.delete(token);
+    // With no consumer leader, nothing subscribes to the ack subject, so
+    // the server replies with an empty 503 (no responders) status message.
+    const noResponders =
+      message.data.length === 0 && message.headers?.code === 503;
+    pending.resolve(noResponders ? "no-responders" : "confirmed");
+  }
+
+  /** Parses the decimal token after the prefix without a substring. */
+  #tokenOf(subject: string): number {
+    let token = 0;
+    for (let index = this.#prefix.length; index < subject.length; index++) {
+      const digit = subject.charCodeAt(index) - 48;
+      if (digit < 0 || digit > 9) return -1;
+      token = token * 10 + digit;
+    }
+    return token;
+  }
+
+  #expire(): void {
+    const now = performance.now();
+    for (const [token, pending] of this.#pending) {
+      if (pending.deadline > now) return;
+      this.#pending.delete(token);
+      pending.resolve("timed-out");
+    }
+  }
+
+  /**
+   * nats.js subscribes again after a reconnect, but replies to acks sent
+   * before it may be lost, so those acks resolve as "reconnected" to be
+   * sent again rather than wait for their timeout.
+   */
+  async #watchReconnects(): Promise<void> {
+    // nats.js 3.4 returns a QueuedIterator, although the type declares
+    // AsyncIterable; its stop() ends the loop when the confirmer closes.
+    const statuses = this.#connection.status() as QueuedIterator<Status>;
+    this.#statuses = statuses;
+    for await (const status of statuses) {
+      if (status.type === "reconnect") this.#settleAll("reconnected");
+    }
+  }
+
+  #settle(token: number, outcome: AckOutcome): void {
+    const pending = this.#pending.get(token);
+    if (pending === undefined) return;
+    this.#pending.delete(token);
+    pending.resolve(outcome);
+  }
+
+  #settleAll(outcome: AckOutcome): void {
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const pending of all) pending.resolve(outcome);
+  }
+}
