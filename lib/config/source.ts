@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import type { EnvSource } from "./env-reader.ts";
 
 /**
@@ -35,6 +34,17 @@ const sstGlobals = [
   "SST_KEY_FILE_DATA",
   "__SST_RESOURCE_RAW__",
 ] as const;
+
+/**
+ * `Resource` from `sst`, imported only when the process starts with an SST
+ * variable or global, because the import costs about 10 ms of CPU
+ * (measured on the development machine, Node 24). The literal `import()`
+ * keeps `sst` in the bundle that esbuild builds for a deployed function.
+ */
+const sstResource = hasSstLinks(process.env)
+  ? (await loadSst()).resource
+  : undefined;
+
 const variableNamePattern = /^[A-Z][A-Z0-9_]*$/;
 
 /**
@@ -79,18 +89,15 @@ export function configSource(
  * what `Resource` from `sst` loads, which includes a Lambda function's
  * encrypted links. For any other source it is the `SST_RESOURCE_*`
  * variables of that source, so tests can give links the way SST sets them.
- *
- * `sst` is loaded only when the process has an SST variable or global,
- * because its import costs about 10 ms of CPU (measured on the development
- * machine, Node 24) in a process that has no links.
+ * A process that started without SST links has not loaded `sst`, so its
+ * `SST_RESOURCE_*` variables are parsed the same way.
  */
 export function linkedResources(environment: EnvSource): LinkedResources {
-  if (environment !== process.env) return parseResourceVariables(environment);
-  if (!hasSstLinks(environment)) return {};
-
-  const resource = loadSstResource();
+  if (environment !== process.env || sstResource === undefined) {
+    return parseResourceVariables(environment);
+  }
   return Object.fromEntries(
-    Object.keys(resource).map((name) => [name, resource[name]]),
+    Object.keys(sstResource).map((name) => [name, sstResource[name]]),
   );
 }
 
@@ -102,11 +109,14 @@ function hasSstLinks(environment: EnvSource): boolean {
   );
 }
 
-/** Loads `Resource` synchronously, because `configSource` is synchronous. */
-function loadSstResource(): Record<string, unknown> {
-  const require = createRequire(import.meta.url);
-  const { Resource } = require("sst/resource") as { Resource: object };
-  return Resource as Record<string, unknown>;
+/**
+ * Imports `sst/resource`. `Resource` is wrapped, because resolving a
+ * promise with it reads its `then`, and `Resource` throws for any name
+ * that is not linked.
+ */
+async function loadSst(): Promise<{ resource: Record<string, unknown> }> {
+  const { Resource } = await import("sst/resource");
+  return { resource: Resource as unknown as Record<string, unknown> };
 }
 
 /** Parses the `SST_RESOURCE_<Name>` variables, each holding JSON. */

@@ -107,7 +107,7 @@ export function createJobHandler<Name extends JobTypeName>(
       recordId: fallbackRecordId,
       ...item,
     }));
-    metrics.recordBatch({
+    await metrics.recordBatch({
       records: parsedEvent.records,
       failures,
       durationMs: performance.now() - startedAt,

@@ -115,8 +115,10 @@ test("EMF lines go to stdout only in Lambda", async () => {
       failures: [],
       durationMs: 3,
     };
-    new FunctionMetrics({ jobType: "email", source: {} }).recordBatch(batch);
-    new FunctionMetrics({
+    await new FunctionMetrics({ jobType: "email", source: {} }).recordBatch(
+      batch,
+    );
+    await new FunctionMetrics({
       jobType: "email",
       source: {
         AWS_LAMBDA_FUNCTION_NAME: "email",
@@ -125,7 +127,7 @@ test("EMF lines go to stdout only in Lambda", async () => {
     }).recordBatch(batch);
     assert.equal(written.length, 0);
 
-    new FunctionMetrics({
+    await new FunctionMetrics({
       jobType: "email",
       source: { AWS_LAMBDA_FUNCTION_NAME: "email" },
     }).recordBatch(batch);
