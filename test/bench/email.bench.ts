@@ -3,9 +3,9 @@
 // the handler module, runs the setup of its first job and renders the first
 // verification mail. The process measures from before its first import to
 // the rendered mail. Both modes alternate in the same run, with the same
-// settings in the environment. The ratio uses CPU
-// time (user + system), which other load on the machine disturbs far less
-// than wall-clock time; both are printed.
+// settings in the environment. The ratio uses CPU time (user + system),
+// which other load on the machine disturbs far less than wall-clock time.
+// Both are printed.
 //
 //   npm run bench:email [-- --runs 9]
 import { execFileSync } from "node:child_process";
