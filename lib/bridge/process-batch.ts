@@ -225,6 +225,8 @@ async function publishFollowUps(
   failures: ReadonlyMap<string, unknown>,
 ): Promise<Map<string, Error>> {
   const errors = new Map<string, Error>();
+  if (enqueue.length === 0) return errors;
+
   const messageOf = new Map(
     pending.map(({ message, record }) => [record.id, message]),
   );
