@@ -8,15 +8,18 @@ import {
 } from "@nats-io/nats-core";
 
 /**
- * The result of one ack: the consumer leader replied, nothing subscribed
- * to the ack subject (no leader while an election runs), no reply came in
- * time, or the connection reconnected or closed before the reply came.
+ * The result of one ack. Only "confirmed" means the consumer leader
+ * applied it. "no-responders" means nothing subscribed to the ack subject,
+ * as while the consumer elects a leader. The others mean no reply came:
+ * in time, before a reconnect, before the reply subscription closed, or
+ * because the confirmer or its connection is closed.
  */
 export type AckOutcome =
   | "confirmed"
   | "no-responders"
   | "timed-out"
   | "reconnected"
+  | "unsubscribed"
   | "closed";
 
 export interface AckConfirmerOptions {
@@ -69,11 +72,14 @@ export class AckConfirmer {
     this.#prefix = `${createInbox()}.`;
   }
 
-  /** Subscribes to the replies and starts the timeout sweep. */
+  /**
+   * Subscribes to the replies and starts the timeout sweep. `send` calls
+   * it when needed.
+   */
   start(): void {
-    if (this.#subscription !== undefined || this.#closed) return;
+    if (this.#sweep !== undefined || this.#closed) return;
     this.#subscribe();
-    this.#sweep = setInterval(() => this.#expire(), sweepIntervalMs);
+    this.#sweep = setInterval(() => this.#tick(), sweepIntervalMs);
     this.#sweep.unref();
     void this.#watchReconnects();
   }
@@ -94,6 +100,7 @@ export class AckConfirmer {
    */
   send(ackSubject: string): Promise<AckOutcome> {
     if (this.closed) return Promise.resolve("closed");
+    if (this.#sweep === undefined) this.start();
 
     const token = this.#nextToken++;
     const promise = new Promise<AckOutcome>((resolve) => {
@@ -131,26 +138,36 @@ export class AckConfirmer {
       callback: (error, message) => this.#receive(error, message),
     });
     this.#subscription = subscription;
-    void subscription.closed.then(() => this.#resubscribe(subscription));
+    void subscription.closed.then(() =>
+      this.#onSubscriptionClosed(subscription),
+    );
   }
 
   /**
-   * Subscribes again when the subscription closed while the connection is
-   * open, for example after a permission error. Replies to acks sent
-   * before are lost, so those acks resolve as "closed" to be sent again.
+   * Handles a subscription that closed while the confirmer is open, for
+   * example after a permission error. Replies to acks sent before are
+   * lost, so those acks resolve as "unsubscribed" to be sent again, and
+   * the next sweep subscribes again. Waiting for the sweep keeps a
+   * subscription the server rejects from being retried in a tight loop.
+   * NOTE: no test closes the subscription while the connection is open.
    */
-  #resubscribe(closedSubscription: Subscription): void {
+  #onSubscriptionClosed(closedSubscription: Subscription): void {
     if (this.#subscription !== closedSubscription) return;
     if (this.closed) {
       this.close();
       return;
     }
-    this.#settleAll("closed");
-    this.#subscribe();
+    this.#subscription = undefined;
+    this.#settleAll("unsubscribed");
+  }
+
+  #tick(): void {
+    if (this.#subscription === undefined && !this.closed) this.#subscribe();
+    this.#expire();
   }
 
   #receive(error: Error | null, message: Msg): void {
-    // An error here closes the subscription, and #resubscribe handles it.
+    // An error here closes the subscription: #onSubscriptionClosed runs.
     if (error !== null) return;
 
     const token = this.#tokenOf(message.subject);

@@ -74,6 +74,10 @@ function outcomeError(outcome: AckOutcome, subject: string): Error {
       return new errors.TimeoutError();
     case "closed":
       return new errors.ClosedConnectionError();
+    case "unsubscribed":
+      return new errors.RequestError(
+        "the ack reply subscription closed before the ack was confirmed",
+      );
     default:
       return new errors.ConnectionError(
         "reconnected before the ack was confirmed",
