@@ -2,8 +2,10 @@
 // two baselines in the same run:
 //
 // - bare: a nats.js consume loop that acks each message, on an identical
-//   stream and consumer. A second bare mode confirms each ack with ackAck,
-//   as the bridge may. Bare and bridge rounds alternate.
+//   stream and consumer. Two more bare modes confirm each ack: with
+//   nats.js's ackAck, and with the bridge's AckConfirmer, which shows what
+//   confirming costs apart from the rest of the bridge. Bare and bridge
+//   rounds alternate.
 // - BullMQ: a worker on the local Redis (127.0.0.1:6379) at the best of a
 //   few concurrency values.
 //
@@ -24,9 +26,10 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Queue, Worker } from "bullmq";
+import { AckConfirmer } from "../../lib/bridge/ack-confirmer.ts";
 import type { BridgeOptions } from "../../lib/bridge/bridge.ts";
 import { provision } from "../../lib/bridge/provision.ts";
 import { jobCatalogue } from "../../lib/jobs/catalogue.ts";
@@ -79,13 +82,14 @@ async function withBacklog<Result>(
 
 /**
  * Drains the backlog with consume(), acking each message, and returns
- * jobs/s. With `confirm`, each ack is an ackAck and the clock stops when
- * the server has confirmed them all.
+ * jobs/s. With `confirm`, each ack is an ackAck, or sent through an
+ * AckConfirmer, and the clock stops when the server has confirmed them
+ * all.
  */
 async function bareRate(
   connection: NatsConnection,
   count: number,
-  confirm: boolean,
+  confirm: false | "ackAck" | "confirmer",
 ): Promise<number> {
   return withBacklog(connection, count, async (config) => {
     const address = addressOf(benchJobType, config.naming);
@@ -95,17 +99,24 @@ async function bareRate(
       address.consumer,
     );
     const messages = await consumer.consume();
-    const confirmations: Promise<boolean>[] = [];
+    const acks = new AckConfirmer(connection);
+    const confirmations: Promise<unknown>[] = [];
     let acked = 0;
     for await (const message of messages) {
-      if (confirm) confirmations.push(message.ackAck());
-      else message.ack();
+      if (confirm === "ackAck") confirmations.push(message.ackAck());
+      else if (confirm === "confirmer") {
+        // nats.js 3.4 messages have the reply subject, but their type
+        // leaves it out.
+        const { reply } = message as JsMsg & { reply: string };
+        confirmations.push(acks.send(reply));
+      } else message.ack();
       acked++;
       if (acked === count) break;
     }
     await Promise.all(confirmations);
     await connection.flush();
     const seconds = (performance.now() - started) / 1_000;
+    acks.close();
     await messages.close();
     return count / seconds;
   });
@@ -204,16 +215,19 @@ try {
   // One discarded round per mode warms the JIT and the server.
   const warmUp = Math.max(1, Math.round(jobs / 10));
   await bareRate(connection, warmUp, false);
-  await bareRate(connection, warmUp, true);
+  await bareRate(connection, warmUp, "ackAck");
+  await bareRate(connection, warmUp, "confirmer");
   await bridgeRate(connection, warmUp);
 
   const bare: number[] = [];
   const bareConfirmed: number[] = [];
+  const bareConfirmer: number[] = [];
   const bridge: number[] = [];
   for (let round = 0; round < rounds; round++) {
     bare.push(await bareRate(connection, jobs, false));
     bridge.push(await bridgeRate(connection, jobs));
-    bareConfirmed.push(await bareRate(connection, jobs, true));
+    bareConfirmed.push(await bareRate(connection, jobs, "ackAck"));
+    bareConfirmer.push(await bareRate(connection, jobs, "confirmer"));
   }
 
   // Pick BullMQ's concurrency on a smaller backlog, then measure it.
@@ -240,6 +254,7 @@ try {
 
   const bareMedian = median(bare);
   const bareConfirmedMedian = median(bareConfirmed);
+  const bareConfirmerMedian = median(bareConfirmer);
   const bridgeMedian = median(bridge);
   const bullmqMedian = median(bullmq);
   const rssSmallMb = median(rssSmall) / 1_024;
@@ -252,6 +267,7 @@ try {
   console.log(`jobs per round: ${jobs}, rounds: ${rounds} (medians)`);
   console.log(`bare consume + ack: ${perSecond(bareMedian)}`);
   console.log(`bare consume + ackAck: ${perSecond(bareConfirmedMedian)}`);
+  console.log(`bare consume + AckConfirmer: ${perSecond(bareConfirmerMedian)}`);
   console.log(`bridge: ${perSecond(bridgeMedian)}`);
   const trialLine = [...trials]
     .map(([concurrency, rate]) => `${concurrency}: ${perSecond(rate)}`)
@@ -266,6 +282,9 @@ try {
   console.log(`bridge/bare ratio: ${(bridgeMedian / bareMedian).toFixed(2)}`);
   console.log(
     `bridge/bare-ackAck ratio: ${(bridgeMedian / bareConfirmedMedian).toFixed(2)}`,
+  );
+  console.log(
+    `bare-AckConfirmer/bare ratio: ${(bareConfirmerMedian / bareMedian).toFixed(2)}`,
   );
   console.log(
     `bridge/bullmq ratio: ${(bridgeMedian / bullmqMedian).toFixed(2)}`,
