@@ -1,10 +1,11 @@
 // Type-checks sst.config.ts and infra/ against the SST platform types of the
 // sst version in package.json, with no network access but the npm registry.
-// `sst install` would lay out .sst/platform, but sst cannot run offline, and
-// the platform sources ship only inside the sst Go binary. So this script
-// downloads the sst-linux-x64 package with npm, reads the sources out of the
-// binary (never running it), installs their dependencies, lays them out in
-// .sst/platform and runs `tsc -p tsconfig.sst.json`.
+// `sst install` would lay out .sst/platform, but the sst binary fetches
+// Pulumi (get.pulumi.com) and Bun (GitHub releases) from outside the npm
+// registry, and the platform sources ship only inside that binary. So this
+// script downloads the sst-linux-x64 package with npm, reads the sources out
+// of the binary (never running it), installs their dependencies, lays them
+// out in .sst/platform and runs `tsc -p tsconfig.sst.json`.
 //
 // Usage: node scripts/typecheck-infra.ts [PROJECT_DIR]
 // PROJECT_DIR defaults to the current folder. The platform is cached in
@@ -29,8 +30,9 @@ import { type EmbeddedEntry, extractEmbeddedFiles } from "./go-embed.ts";
 const knownPlatformFile = "src/components/aws/function.ts";
 
 /**
- * The .sst/platform/config.d.ts that sst generates for an app whose only
- * provider is aws: it declares the `$config` global and the `aws` namespace.
+ * Declarations for .sst/platform/config.d.ts in place of the file that sst
+ * writes for an app whose only provider is aws: the `$config` global and
+ * the `aws` namespace.
  */
 const configDeclarations = `import "./src/global.d.ts";
 import "../types.generated";
@@ -45,7 +47,6 @@ type AppWithProviders = Omit<App, "providers"> & {
 };
 
 declare global {
-  // @ts-expect-error tsc rejects an import alias of a module in a global block.
   export import aws = awsProvider;
   export const $config: (
     input: Omit<Config, "app"> & {
