@@ -27,11 +27,7 @@ export interface AckConfirmerOptions {
   timeoutMs?: number;
 }
 
-interface PendingAck {
-  resolve: (outcome: AckOutcome) => void;
-  /** When the ack times out, from `performance.now()`. */
-  deadline: number;
-}
+type ResolveAck = (outcome: AckOutcome) => void;
 
 /** The ack payload JetStream expects on a message's reply subject. */
 const ackPayload = new TextEncoder().encode("+ACK");
@@ -53,15 +49,21 @@ const sweepIntervalMs = 250;
  */
 export class AckConfirmer {
   readonly #connection: NatsConnection;
-  readonly #timeoutMs: number;
+  readonly #sweepIntervalMs: number;
   /** `<inbox>.`, the reply subject without its token. */
   readonly #prefix: string;
   /**
-   * Acks waiting for their reply, by token. Tokens grow and every ack has
-   * the same timeout, so insertion order is deadline order.
+   * Acks waiting for their reply, by token. Tokens grow, so insertion
+   * order is the order in which the acks were sent.
    */
-  readonly #pending = new Map<number, PendingAck>();
+  readonly #pending = new Map<number, ResolveAck>();
   #nextToken = 1;
+  /**
+   * The next token at each of the last sweeps, oldest first. An ack whose
+   * token is below the oldest was sent at least the timeout ago. Keeping
+   * these marks spares each ack a deadline of its own.
+   */
+  readonly #sweepMarks: number[];
   #subscription: Subscription | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #statuses: QueuedIterator<Status> | undefined;
@@ -69,7 +71,10 @@ export class AckConfirmer {
 
   constructor(connection: NatsConnection, options: AckConfirmerOptions = {}) {
     this.#connection = connection;
-    this.#timeoutMs = options.timeoutMs ?? 2_000;
+    const timeoutMs = options.timeoutMs ?? 2_000;
+    this.#sweepIntervalMs = Math.min(sweepIntervalMs, timeoutMs);
+    const sweeps = Math.ceil(timeoutMs / this.#sweepIntervalMs);
+    this.#sweepMarks = new Array<number>(sweeps).fill(this.#nextToken);
     this.#prefix = `${createInbox()}.`;
   }
 
@@ -80,7 +85,7 @@ export class AckConfirmer {
   start(): void {
     if (this.#sweep !== undefined || this.#closed) return;
     this.#subscribe();
-    this.#sweep = setInterval(() => this.#tick(), sweepIntervalMs);
+    this.#sweep = setInterval(() => this.#tick(), this.#sweepIntervalMs);
     this.#sweep.unref();
     void this.#watchReconnects();
   }
@@ -105,10 +110,7 @@ export class AckConfirmer {
 
     const token = this.#nextToken++;
     const promise = new Promise<AckOutcome>((resolve) => {
-      this.#pending.set(token, {
-        resolve,
-        deadline: performance.now() + this.#timeoutMs,
-      });
+      this.#pending.set(token, resolve);
     });
     try {
       this.#connection.publish(ackSubject, ackPayload, {
@@ -173,14 +175,14 @@ export class AckConfirmer {
     if (error !== null) return;
 
     const token = this.#tokenOf(message.subject);
-    const pending = this.#pending.get(token);
-    if (pending === undefined) return;
+    const resolve = this.#pending.get(token);
+    if (resolve === undefined) return;
     this.#pending.delete(token);
     // With no consumer leader, nothing subscribes to the ack subject, so
     // the server replies with an empty 503 (no responders) status message.
     const noResponders =
       message.data.length === 0 && message.headers?.code === 503;
-    pending.resolve(noResponders ? "no-responders" : "confirmed");
+    resolve(noResponders ? "no-responders" : "confirmed");
   }
 
   /** Parses the decimal token after the prefix without a substring. */
@@ -194,12 +196,17 @@ export class AckConfirmer {
     return token;
   }
 
+  /**
+   * Times out the acks sent before the oldest mark, between the timeout
+   * and one sweep interval more ago, and records the newest mark.
+   */
   #expire(): void {
-    const now = performance.now();
-    for (const [token, pending] of this.#pending) {
-      if (pending.deadline > now) return;
+    const expiredBelow = this.#sweepMarks.shift() as number;
+    this.#sweepMarks.push(this.#nextToken);
+    for (const [token, resolve] of this.#pending) {
+      if (token >= expiredBelow) return;
       this.#pending.delete(token);
-      pending.resolve("timed-out");
+      resolve("timed-out");
     }
   }
 
@@ -219,15 +226,15 @@ export class AckConfirmer {
   }
 
   #settle(token: number, outcome: AckOutcome): void {
-    const pending = this.#pending.get(token);
-    if (pending === undefined) return;
+    const resolve = this.#pending.get(token);
+    if (resolve === undefined) return;
     this.#pending.delete(token);
-    pending.resolve(outcome);
+    resolve(outcome);
   }
 
   #settleAll(outcome: AckOutcome): void {
     const all = [...this.#pending.values()];
     this.#pending.clear();
-    for (const pending of all) pending.resolve(outcome);
+    for (const resolve of all) resolve(outcome);
   }
 }
