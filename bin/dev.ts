@@ -5,6 +5,8 @@ import { resolve } from "node:path";
 import { Bridge } from "../lib/bridge/bridge.ts";
 import { BridgeEvents } from "../lib/bridge/events.ts";
 import {
+  type HealthConfig,
+  HealthPortInUseError,
   HealthServer,
   readHealthConfig,
 } from "../lib/bridge/health-server.ts";
@@ -15,11 +17,21 @@ import { createInvoker } from "../lib/invoke/create-invoker.ts";
 import { startLocalLambda } from "../lib/local/lambda-endpoint-service.ts";
 import { devServices } from "../lib/local/services.ts";
 import { startStack } from "../lib/local/stack.ts";
+import {
+  devStackEnvPath,
+  removeStackEnvFile,
+  removeStaleStackEnvFile,
+  writeStackEnvFile,
+} from "../lib/local/stack-env-file.ts";
 import { createLogger } from "../lib/log.ts";
 import { onShutdownSignal } from "../lib/signals.ts";
 
 const logger = createLogger("dev");
 const dataDir = resolve(import.meta.dirname, "..", ".dev");
+
+if (await removeStaleStackEnvFile(devStackEnvPath)) {
+  logger.info({ path: devStackEnvPath }, "removed env file of a stopped run");
+}
 
 // The Lambda endpoint starts last: its functions get every service's
 // variables.
@@ -36,12 +48,18 @@ const stack = await startStack(services, {
 });
 for (const service of stack.services) {
   logger.info(
-    { name: service.name, url: service.url, reused: service.reused },
+    {
+      name: service.name,
+      url: service.url,
+      reused: service.reused,
+      ...service.details,
+    },
     "service ready",
   );
 }
 
 let health: HealthServer | undefined;
+let envFileText: string | undefined;
 try {
   const config = readBridgeConfig(stack.env);
   // Locally the endpoints stay on loopback unless HEALTH_HOST says otherwise.
@@ -50,7 +68,7 @@ try {
   logBridgeEvents(events, createLogger("bridge"), {
     quietSuccess: config.quietSuccess,
   });
-  health = await HealthServer.start(events, healthConfig);
+  health = await startHealthServer(events, healthConfig);
   logger.info(
     { url: `http://${healthConfig.host}:${health.port}/healthz` },
     "serving /healthz and /metrics",
@@ -61,7 +79,17 @@ try {
     invoker: await createInvoker(config.invoker, stack.env, config.jobTypes),
     events,
   });
+
+  // Written last, so a CLI that finds the file finds streams and consumers.
+  envFileText = await writeStackEnvFile(devStackEnvPath, stack.variables);
+  logger.info(
+    { path: devStackEnvPath },
+    "stack variables written for npm run jobs and npm run seed",
+  );
   onShutdownSignal(logger, async () => {
+    if (envFileText !== undefined) {
+      await removeStackEnvFile(devStackEnvPath, envFileText);
+    }
     await bridge.stop();
     await health?.stop();
     await stack.stop();
@@ -72,7 +100,32 @@ try {
   } else {
     logger.fatal({ err: error }, "bridge failed to start");
   }
+  if (envFileText !== undefined) {
+    await removeStackEnvFile(devStackEnvPath, envFileText);
+  }
   await health?.stop();
   await stack.stop();
   process.exit(1);
+}
+
+/**
+ * Starts the health server. When HEALTH_PORT is unset and its default port
+ * is taken (another bridge, another dev run), a free port is used instead,
+ * so a second local run still starts.
+ */
+async function startHealthServer(
+  events: BridgeEvents,
+  config: HealthConfig,
+): Promise<HealthServer> {
+  try {
+    return await HealthServer.start(events, config);
+  } catch (error) {
+    if (!(error instanceof HealthPortInUseError)) throw error;
+    if (stack.env.HEALTH_PORT?.trim()) throw error;
+    logger.warn(
+      { port: config.port },
+      "default health port in use; using a free port (set HEALTH_PORT to choose one)",
+    );
+    return HealthServer.start(events, { ...config, port: 0 });
+  }
 }

@@ -72,6 +72,19 @@ export class BridgeReadiness {
   }
 }
 
+/** The health port is taken by another process. */
+export class HealthPortInUseError extends Error {
+  override name = "HealthPortInUseError";
+
+  constructor(config: HealthConfig, options?: ErrorOptions) {
+    super(
+      `port ${config.port} on ${config.host} for /healthz and /metrics is ` +
+        "already in use; set HEALTH_PORT to a free port, or to 0 to pick one",
+      options,
+    );
+  }
+}
+
 /**
  * Serves `GET /healthz` (200 when ready, 503 with the reasons when not) and
  * `GET /metrics` (Prometheus text) for one bridge. Start it before the
@@ -99,7 +112,14 @@ export class HealthServer {
   ): Promise<HealthServer> {
     const health = new HealthServer(events);
     health.#server.listen(config.port, config.host);
-    await once(health.#server, "listening");
+    try {
+      await once(health.#server, "listening");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new HealthPortInUseError(config, { cause: error });
+      }
+      throw error;
+    }
     return health;
   }
 

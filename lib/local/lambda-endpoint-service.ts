@@ -1,11 +1,11 @@
 import { fileURLToPath } from "node:url";
 import type { EnvSource } from "../config/env-reader.ts";
+import { readLambdaConfig } from "../invoke/lambda-config.ts";
 import {
   type JobTypeName,
   jobCatalogue,
   jobTypeNames,
 } from "../jobs/catalogue.ts";
-import { readLambdaConfig } from "../invoke/lambda-config.ts";
 import { LocalLambdaEndpoint } from "./lambda-endpoint.ts";
 import type { LocalFunctionDefinition } from "./lambda-endpoint-function.ts";
 import { reusedService, type ServiceStarter } from "./stack.ts";
@@ -49,7 +49,9 @@ export function catalogueFunctions(
  */
 export const startLocalLambda: ServiceStarter = async ({ env }) => {
   if (env.LAMBDA_ENDPOINT) {
-    return reusedService("lambda", env.LAMBDA_ENDPOINT);
+    return reusedService("lambda", env.LAMBDA_ENDPOINT, {
+      LAMBDA_ENDPOINT: env.LAMBDA_ENDPOINT,
+    });
   }
 
   const settings = { ...localLambdaEnv, ...env };

@@ -6,6 +6,7 @@ import { NeonProxy } from "./neon-proxy.ts";
 import { LocalPostgres } from "./postgres.ts";
 import {
   type LocalService,
+  redactUrl,
   reusedService,
   type StackContext,
 } from "./stack.ts";
@@ -31,7 +32,9 @@ export async function startPostgresService(
 ): Promise<LocalService> {
   const { env } = context;
   if (env.DATABASE_URL && !isLoopbackUrl(env.DATABASE_URL)) {
-    return reusedService("postgres", redact(env.DATABASE_URL));
+    return reusedService("postgres", redactUrl(env.DATABASE_URL), {
+      DATABASE_URL: env.DATABASE_URL,
+    });
   }
 
   const proxy = env.DATABASE_WS_PROXY ? undefined : await NeonProxy.start();
@@ -55,10 +58,17 @@ export async function startPostgresService(
     }
     await withPool(url, proxyAddress, applySchema);
 
+    // `reused` is about the database server. The WebSocket proxy in front
+    // of it has its own fields, because a reused server often gets a
+    // started proxy.
     return {
       name: "postgres",
-      url: redact(url),
-      reused: proxy === undefined && cluster === undefined,
+      url: redactUrl(url),
+      reused: cluster === undefined,
+      details: {
+        webSocketProxy: proxyAddress,
+        webSocketProxyReused: proxy === undefined,
+      },
       env: { DATABASE_URL: url, DATABASE_WS_PROXY: proxyAddress },
       stop,
     };
@@ -106,11 +116,4 @@ async function withPool<T>(
 export function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname;
   return ["localhost", "127.0.0.1", "[::1]", "::1"].includes(host);
-}
-
-/** Masks the password in a connection string, for logs. */
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.href;
 }

@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { createLogger } from "../log.ts";
 import { isPortOpen } from "./free-port.ts";
 import { RedisServer } from "./redis-server.ts";
-import { reusedService, type ServiceStarter } from "./stack.ts";
+import {
+  pickSet,
+  redactUrl,
+  reusedService,
+  type ServiceStarter,
+} from "./stack.ts";
 import { startUpstashRestServer } from "./upstash-rest.ts";
 
 /** Redis URL `npm run dev` tries when `REDIS_URL` is unset. */
@@ -18,7 +23,11 @@ export const defaultRedisUrl = "redis://127.0.0.1:6379";
  */
 export const startRedis: ServiceStarter = async ({ env, dataDir }) => {
   if (env.UPSTASH_REDIS_REST_URL) {
-    return reusedService("redis", env.UPSTASH_REDIS_REST_URL);
+    return reusedService(
+      "redis-rest",
+      env.UPSTASH_REDIS_REST_URL,
+      pickSet(env, ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]),
+    );
   }
 
   const redisUrl = env.REDIS_URL || defaultRedisUrl;
@@ -44,10 +53,13 @@ export const startRedis: ServiceStarter = async ({ env, dataDir }) => {
     throw error;
   });
 
+  // The line names the Redis the REST endpoint fronts; the endpoint itself
+  // is always started here. The token goes to the env file, never a log.
   return {
     name: "redis",
-    url: rest.url,
-    reused: false,
+    url: redactUrl(upstreamUrl),
+    reused: ownRedis === undefined,
+    details: { restUrl: rest.url },
     env: {
       REDIS_URL: upstreamUrl,
       UPSTASH_REDIS_REST_URL: rest.url,

@@ -3,15 +3,27 @@ import { MeilisearchStandIn } from "./meilisearch-standin.ts";
 import { NatsServer } from "./nats-server.ts";
 import { startPostgresService } from "./postgres-service.ts";
 import { startRedis } from "./redis-service.ts";
-import { startSes } from "./ses-service.ts";
 import { LocalS3, localS3Credentials } from "./s3-server.ts";
-import { reusedService, type ServiceStarter } from "./stack.ts";
+import { startSes } from "./ses-service.ts";
+import { pickSet, reusedService, type ServiceStarter } from "./stack.ts";
 
 export { startRedis, startSes };
 
 /** nats-server with JetStream, unless `NATS_URL` is set. */
 export const startNats: ServiceStarter = async ({ env, dataDir }) => {
-  if (env.NATS_URL) return reusedService("nats", env.NATS_URL);
+  if (env.NATS_URL) {
+    return reusedService(
+      "nats",
+      env.NATS_URL,
+      pickSet(env, [
+        "NATS_URL",
+        "NATS_CREDS_FILE",
+        "NATS_TOKEN",
+        "NATS_USER",
+        "NATS_PASSWORD",
+      ]),
+    );
+  }
 
   const server = await NatsServer.start({ storeDir: join(dataDir, "nats") });
   return {
@@ -25,7 +37,9 @@ export const startNats: ServiceStarter = async ({ env, dataDir }) => {
 
 /**
  * s3rver with the content and public buckets, unless `STORAGE_ENDPOINT` is
- * set. Bucket names come from `CONTENT_BUCKET` and `PUBLIC_BUCKET`.
+ * set. Bucket names come from `CONTENT_BUCKET` and `PUBLIC_BUCKET`. Exports
+ * the s3rver access keys, so no client falls back to the AWS credential
+ * chain, and `R2_PUBLIC_DOMAIN` when unset.
  */
 export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
   const contentBucket = env.CONTENT_BUCKET ?? "axumkit-content";
@@ -35,7 +49,16 @@ export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
     PUBLIC_BUCKET: publicBucket,
   };
   if (env.STORAGE_ENDPOINT) {
-    return reusedService("s3", env.STORAGE_ENDPOINT, buckets);
+    return reusedService("s3", env.STORAGE_ENDPOINT, {
+      ...buckets,
+      ...pickSet(env, [
+        "STORAGE_ENDPOINT",
+        "STORAGE_REGION",
+        "STORAGE_FORCE_PATH_STYLE",
+        "STORAGE_ACCESS_KEY_ID",
+        "STORAGE_SECRET_ACCESS_KEY",
+      ]),
+    });
   }
 
   const s3 = await LocalS3.start({
@@ -52,6 +75,10 @@ export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
       STORAGE_FORCE_PATH_STYLE: "true",
       STORAGE_ACCESS_KEY_ID: localS3Credentials.accessKeyId,
       STORAGE_SECRET_ACCESS_KEY: localS3Credentials.secretAccessKey,
+      // s3rver serves objects at path-style URLs, so this is the public
+      // bucket's URL for the sitemap index.
+      R2_PUBLIC_DOMAIN:
+        env.R2_PUBLIC_DOMAIN?.trim() || `${s3.endpoint}/${publicBucket}`,
     },
     stop: () => s3.stop(),
   };
@@ -69,7 +96,11 @@ export const startPostgres: ServiceStarter = startPostgresService;
  */
 export const startMeilisearch: ServiceStarter = async ({ env }) => {
   if (env.MEILISEARCH_HOST) {
-    return reusedService("meilisearch", env.MEILISEARCH_HOST);
+    return reusedService(
+      "meilisearch",
+      env.MEILISEARCH_HOST,
+      pickSet(env, ["MEILISEARCH_HOST", "MEILISEARCH_API_KEY"]),
+    );
   }
 
   const standIn = await MeilisearchStandIn.start({
@@ -79,7 +110,10 @@ export const startMeilisearch: ServiceStarter = async ({ env }) => {
     name: "meilisearch-stand-in",
     url: standIn.url,
     reused: false,
-    env: { MEILISEARCH_HOST: standIn.url },
+    env: {
+      MEILISEARCH_HOST: standIn.url,
+      ...pickSet(env, ["MEILISEARCH_API_KEY"]),
+    },
     stop: () => standIn.stop(),
   };
 };

@@ -1,7 +1,7 @@
 import type { EnvSource } from "../config/env-reader.ts";
 import { createLogger } from "../log.ts";
 import { LocalSes, localSesCredentials } from "./ses-server.ts";
-import { reusedService, type ServiceStarter } from "./stack.ts";
+import { pickSet, reusedService, type ServiceStarter } from "./stack.ts";
 
 /**
  * Values the email function requires, filled in for local runs when unset
@@ -20,7 +20,15 @@ const localEmailDefaults = {
 export const startSes: ServiceStarter = async ({ env }) => {
   const defaults = unsetDefaults(env);
   if (env.SES_ENDPOINT) {
-    return reusedService("ses", env.SES_ENDPOINT, defaults);
+    return reusedService("ses", env.SES_ENDPOINT, {
+      ...defaults,
+      ...pickSet(env, [
+        "SES_ENDPOINT",
+        "SES_REGION",
+        "SES_ACCESS_KEY_ID",
+        "SES_SECRET_ACCESS_KEY",
+      ]),
+    });
   }
 
   const ses = await LocalSes.start();

@@ -3,11 +3,19 @@ import type { EnvSource } from "../config/env-reader.ts";
 /** One service of the local stack, started by us or reused. */
 export interface LocalService {
   name: string;
+  /** Address for the start-up line; never contains a password. */
   url: string;
-  /** True when it was already running and its URL came from the environment. */
+  /**
+   * True when the service itself was already running, false when this stack
+   * started it. Helpers started in front of a reused service (a proxy) are
+   * reported in `details`.
+   */
   reused: boolean;
-  /** Variables the bridge and functions need to reach it. */
+  /** Extra fields of the start-up line; never a secret. */
+  details?: Record<string, string | boolean>;
+  /** Variables the bridge, functions and CLI need to reach it. */
   env: Record<string, string>;
+  /** Stops what this stack started for the service; a no-op when nothing. */
   stop(): Promise<void>;
 }
 
@@ -23,14 +31,17 @@ export type ServiceStarter = (context: StackContext) => Promise<LocalService>;
 
 export interface RunningStack {
   services: LocalService[];
+  /** The starting environment with every service's variables on top. */
   env: EnvSource;
+  /** Only the services' variables: what another process needs to use them. */
+  variables: Record<string, string>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts the services in order, each seeing the variables of those before
- * it. On failure, stops what already started. `stop` stops only the
- * services this stack started, in reverse order.
+ * it. On failure, stops what already started. `stop` stops, in reverse
+ * order, only what this stack started: a reused service's `stop` is a no-op.
  */
 export async function startStack(
   starters: readonly ServiceStarter[],
@@ -38,11 +49,10 @@ export async function startStack(
 ): Promise<RunningStack> {
   const services: LocalService[] = [];
   let env: Record<string, string | undefined> = { ...context.env };
+  let variables: Record<string, string> = {};
 
   const stop = async () => {
-    for (const service of [...services].reverse()) {
-      if (!service.reused) await service.stop();
-    }
+    for (const service of [...services].reverse()) await service.stop();
   };
 
   try {
@@ -50,18 +60,43 @@ export async function startStack(
       const service = await start({ ...context, env });
       services.push(service);
       env = { ...env, ...service.env };
+      variables = { ...variables, ...service.env };
     }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { services, env, stop };
+  return { services, env, variables, stop };
 }
 
+/**
+ * A service that was already running. `env` should repeat the variables that
+ * point at it, so the stack's `variables` name every service.
+ */
 export function reusedService(
   name: string,
   url: string,
   env: Record<string, string> = {},
 ): LocalService {
   return { name, url, reused: true, env, stop: async () => {} };
+}
+
+/** The variables among `names` that are set and not blank in `env`. */
+export function pickSet(
+  env: EnvSource,
+  names: readonly string[],
+): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) picked[name] = value;
+  }
+  return picked;
+}
+
+/** Masks the password in a URL, for logs. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.href;
 }

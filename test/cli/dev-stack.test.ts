@@ -1,0 +1,272 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { parseEnv } from "node:util";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import {
+  devStackPidVariable,
+  formatEnvFile,
+  readStackEnvFile,
+  removeStackEnvFile,
+  removeStaleStackEnvFile,
+  writeStackEnvFile,
+} from "../../lib/local/stack-env-file.ts";
+import { sharedNatsUrl } from "../support/nats.ts";
+import { type CliRun, jsonOf } from "./run-jobs.ts";
+
+const repoRoot = resolve(import.meta.dirname, "..", "..");
+const nodeBin = join(repoRoot, "node_modules", ".bin");
+
+describe("stack env file", () => {
+  let folder: string;
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), "stack-env-"));
+  });
+  after(() => rm(folder, { recursive: true, force: true }));
+
+  test("round-trips awkward values", () => {
+    const variables = {
+      HASH: "a#b",
+      SPACES: " two words ",
+      DOUBLE: 'say "hi"',
+      BOTH: `it's "quoted"`,
+      URL: "postgres://user:p%40ss@127.0.0.1:5432/db?x=1",
+    };
+    assert.deepEqual(parseEnv(formatEnvFile(variables)), variables);
+  });
+
+  test("rejects line breaks", () => {
+    assert.throws(() => formatEnvFile({ A: "x\ny" }), /line break/);
+  });
+
+  test("writes private file with pid", async () => {
+    const path = join(folder, "owned", "stack.env");
+    await writeStackEnvFile(path, { NATS_URL: "nats://127.0.0.1:1" });
+    const written = readStackEnvFile(path);
+    assert.equal(written?.NATS_URL, "nats://127.0.0.1:1");
+    assert.equal(written?.[devStackPidVariable], String(process.pid));
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+  });
+
+  test("removes only its own file", async () => {
+    const path = join(folder, "stack.env");
+    const first = await writeStackEnvFile(path, { A: "1" });
+    await writeFile(path, "A=2\n");
+    await removeStackEnvFile(path, first);
+    assert.equal(await readFile(path, "utf8"), "A=2\n");
+
+    const second = await writeStackEnvFile(path, { A: "3" });
+    await removeStackEnvFile(path, second);
+    assert.equal(readStackEnvFile(path), undefined);
+  });
+
+  test("removes file of dead process", async () => {
+    const path = join(folder, "stale.env");
+    const exited = spawn(process.execPath, ["-e", ""]);
+    await once(exited, "exit");
+    await writeFile(path, formatEnvFile({ AXUMKIT_DEV_PID: `${exited.pid}` }));
+    assert.equal(await removeStaleStackEnvFile(path), true);
+    assert.equal(readStackEnvFile(path), undefined);
+
+    await writeStackEnvFile(path, { A: "1" });
+    assert.equal(await removeStaleStackEnvFile(path), false);
+    assert.notEqual(readStackEnvFile(path), undefined);
+  });
+});
+
+/**
+ * Builds a checkout of links to the repository's files, run with preserved
+ * symlinks so `npm run dev` keeps its `.dev/` folder here and not in the
+ * repository.
+ */
+async function linkCheckout(folder: string): Promise<void> {
+  const entries = [
+    "bin",
+    "lib",
+    "functions",
+    "templates",
+    "db",
+    "node_modules",
+    "package.json",
+  ];
+  for (const entry of entries) {
+    await symlink(join(repoRoot, entry), join(folder, entry));
+  }
+  // A newcomer's .env copied from .env.example leaves NATS_URL blank.
+  await writeFile(join(folder, ".env"), "NATS_URL=\nLOG_LEVEL=info\n");
+}
+
+function checkoutEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: `${nodeBin}:${process.env.PATH}`,
+    HOME: process.env.HOME,
+    HEALTH_PORT: "0",
+    ...extra,
+  };
+}
+
+/**
+ * Runs the `dev` npm script's command in the checkout, with symlinks
+ * preserved (npm itself breaks under that flag, so not through npm), and
+ * resolves once it wrote the stack env file.
+ */
+async function startDev(folder: string): Promise<ChildProcess> {
+  const manifest = JSON.parse(
+    await readFile(join(repoRoot, "package.json"), "utf8"),
+  ) as { scripts: Record<string, string> };
+  const command = (manifest.scripts.dev ?? "").replace(
+    /^node /,
+    "node --preserve-symlinks --preserve-symlinks-main ",
+  );
+  const child = spawn("sh", ["-c", `exec ${command}`], {
+    cwd: folder,
+    env: checkoutEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolveStart, reject) => {
+    child.stdout?.setEncoding("utf8").on("data", (text: string) => {
+      output += text;
+      if (output.includes("stack variables written")) resolveStart();
+    });
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+      output += text;
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`npm run dev exited with ${code}:\n${output}`)),
+    );
+  });
+  return child;
+}
+
+/** Runs `npm run jobs -- ...` in the checkout, as a second terminal would. */
+async function npmJobs(
+  folder: string,
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<CliRun> {
+  const child = spawn("npm", ["run", "--silent", "jobs", "--", ...args], {
+    cwd: folder,
+    env: checkoutEnv(extra),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  const [code, signal] = (await once(child, "close")) as [
+    number | null,
+    NodeJS.Signals | null,
+  ];
+  return { code, signal, stdout, stderr };
+}
+
+async function lastSequence(
+  natsUrl: string,
+  stream: string,
+): Promise<number | undefined> {
+  const connection = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(connection);
+    const info = await jsm.streams.info(stream).catch(() => undefined);
+    return info?.state.last_seq;
+  } finally {
+    await connection.close();
+  }
+}
+
+describe("CLI against npm run dev", () => {
+  let folder: string;
+  let dev: ChildProcess;
+  let stackEnv: Record<string, string>;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), "dev-checkout-"));
+    await linkCheckout(folder);
+    await mkdir(join(folder, ".dev"));
+    dev = await startDev(folder);
+    stackEnv = readStackEnvFile(join(folder, ".dev", "stack.env")) ?? {};
+  });
+  after(async () => {
+    if (dev.exitCode === null) {
+      dev.kill("SIGTERM");
+      await once(dev, "exit");
+    }
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  test("stack file names every service", () => {
+    assert.match(stackEnv.NATS_URL ?? "", /^nats:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(stackEnv.NATS_URL, sharedNatsUrl);
+    assert.equal(stackEnv.STORAGE_ACCESS_KEY_ID, "S3RVER");
+    assert.equal(stackEnv.STORAGE_SECRET_ACCESS_KEY, "S3RVER");
+    assert.ok(stackEnv.DATABASE_URL, "DATABASE_URL");
+    assert.ok(stackEnv.DATABASE_WS_PROXY, "DATABASE_WS_PROXY");
+    assert.ok(stackEnv.UPSTASH_REDIS_REST_TOKEN, "REST token");
+    assert.ok(stackEnv.R2_PUBLIC_DOMAIN, "R2_PUBLIC_DOMAIN");
+    assert.ok(stackEnv.SES_ENDPOINT, "SES_ENDPOINT");
+  });
+
+  test("status reaches the dev stack", async () => {
+    const run = await npmJobs(folder, ["status", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = jsonOf<{ jobTypes: { missing: unknown }[] }>(run);
+    assert.equal(report.jobTypes.length, 6);
+    for (const row of report.jobTypes) assert.equal(row.missing, null);
+  });
+
+  test("publish lands on dev NATS", async () => {
+    const stream = "axumkit_jobs_delete_content";
+    const sharedBefore = await lastSequence(sharedNatsUrl, stream);
+    const fixture = join(
+      repoRoot,
+      "test/fixtures/wire/delete-content.keys.json",
+    );
+    const run = await npmJobs(folder, [
+      "publish",
+      "delete-content",
+      fixture,
+      "--json",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const { sequence } = jsonOf<{ sequence: number }>(run);
+
+    const devNatsUrl = stackEnv.NATS_URL ?? "";
+    assert.equal(await lastSequence(devNatsUrl, stream), sequence);
+    assert.equal(await lastSequence(sharedNatsUrl, stream), sharedBefore);
+  });
+
+  test("shell NATS_URL wins, names source", async () => {
+    const run = await npmJobs(folder, ["status"], {
+      NATS_URL: "nats://127.0.0.1:1",
+    });
+    assert.equal(run.code, 3);
+    assert.match(run.stderr, /nats:\/\/127\.0\.0\.1:1 \(NATS_URL\)/);
+  });
+
+  test("stop removes stack file", async () => {
+    dev.kill("SIGTERM");
+    await once(dev, "exit");
+    assert.equal(
+      readStackEnvFile(join(folder, ".dev", "stack.env")),
+      undefined,
+    );
+  });
+});
