@@ -13,8 +13,9 @@ export class ConfigError extends Error {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
-    this.problems = problems;
+    const unique = [...new Set(problems)];
+    super(`invalid configuration:\n  ${unique.join("\n  ")}`);
+    this.problems = unique;
   }
 }
 

@@ -26,7 +26,7 @@ export class EnvReader {
   required(name: string): string {
     const value = this.#raw(name);
     if (value === undefined) {
-      this.#problems.push(`${name} is missing`);
+      this.#addProblem(`${name} is missing`);
       return "";
     }
     return value;
@@ -48,7 +48,7 @@ export class EnvReader {
     const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } =
       bounds;
     if (!Number.isSafeInteger(number) || number < min || number > max) {
-      this.#problems.push(
+      this.#addProblem(
         `${name} must be an integer from ${min} to ${max}, got "${value}"`,
       );
       return fallback;
@@ -61,7 +61,7 @@ export class EnvReader {
     if (value === undefined) return fallback;
     if (["1", "true", "yes", "on"].includes(value)) return true;
     if (["0", "false", "no", "off"].includes(value)) return false;
-    this.#problems.push(`${name} must be true or false, got "${value}"`);
+    this.#addProblem(`${name} must be true or false, got "${value}"`);
     return fallback;
   }
 
@@ -84,7 +84,7 @@ export class EnvReader {
     const value = this.#raw(name);
     if (value === undefined) return fallback;
     if ((choices as readonly string[]).includes(value)) return value as Choice;
-    this.#problems.push(
+    this.#addProblem(
       `${name} must be one of ${choices.join(", ")}, got "${value}"`,
     );
     return fallback;
@@ -92,7 +92,7 @@ export class EnvReader {
 
   /** Records a problem found by a check the reader does not cover. */
   reject(problem: string): void {
-    this.#problems.push(problem);
+    this.#addProblem(problem);
   }
 
   /** Throws a ConfigError naming every problem seen so far. */
@@ -107,9 +107,14 @@ export class EnvReader {
     try {
       return configSource(source);
     } catch (error) {
-      this.#problems.push(error instanceof Error ? error.message : `${error}`);
+      this.#addProblem(error instanceof Error ? error.message : `${error}`);
       return source;
     }
+  }
+
+  /** Records each problem once: several settings may read one variable. */
+  #addProblem(problem: string): void {
+    if (!this.#problems.includes(problem)) this.#problems.push(problem);
   }
 
   #raw(name: string): string | undefined {

@@ -8,21 +8,34 @@ export interface ObjectStoreConfig {
   region: string;
   /** Path-style URLs, needed by most self-hosted stores [false]. */
   forcePathStyle: boolean;
-  /** Unset to use the default AWS credential chain (a Lambda's role). */
+  /**
+   * Unset to use the default AWS credential chain (a Lambda's role); only
+   * allowed without an endpoint.
+   */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export function readObjectStoreConfig(env: EnvReader): ObjectStoreConfig {
   const accessKeyId = env.optional("STORAGE_ACCESS_KEY_ID");
   const secretAccessKey = env.optional("STORAGE_SECRET_ACCESS_KEY");
+  const endpoint = env.optional("STORAGE_ENDPOINT");
   if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
     env.reject(
       "STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY must be set together",
     );
+  } else if (endpoint !== undefined && accessKeyId === undefined) {
+    // Without keys the SDK walks the AWS credential chain, which may query
+    // the EC2 instance metadata address, and R2 or s3rver accept none of
+    // what it finds. AWS S3 (no endpoint) keeps the chain: a Lambda's role.
+    env.reject(
+      `STORAGE_ACCESS_KEY_ID and STORAGE_SECRET_ACCESS_KEY are missing; ` +
+        `they are required when STORAGE_ENDPOINT is set (${endpoint}), ` +
+        "for example S3RVER and S3RVER for a local s3rver",
+    );
   }
 
   return {
-    endpoint: env.optional("STORAGE_ENDPOINT"),
+    endpoint,
     region: env.string("STORAGE_REGION", "us-east-1"),
     forcePathStyle: env.boolean("STORAGE_FORCE_PATH_STYLE", false),
     credentials:
