@@ -61,7 +61,9 @@ function variablesRead(): Map<string, string> {
 function documentedVariables(): Set<string> {
   const text = readFileSync(join(repoRoot, ".env.example"), "utf8");
   return new Set(
-    [...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]),
+    [...text.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map(
+      (match) => match[1] as string,
+    ),
   );
 }
 
