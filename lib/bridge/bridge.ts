@@ -185,7 +185,12 @@ export class Bridge {
   async #watchConnection(): Promise<void> {
     for await (const status of this.#connection.status()) {
       const server = "server" in status ? String(status.server) : undefined;
-      this.events.emit("connection.status", { status: status.type, server });
+      try {
+        this.events.emit("connection.status", { status: status.type, server });
+      } catch {
+        // A throwing listener would end this loop with an unhandled
+        // rejection; later statuses must still be reported.
+      }
     }
   }
 }

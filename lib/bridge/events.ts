@@ -70,6 +70,8 @@ export interface BridgeEventMap {
       oversized: number;
     },
   ];
+  /** A max-deliveries advisory the bridge did not act on, and why. */
+  "advisory.ignored": [{ subject: string; reason: string }];
   "pull.failed": [{ jobType: JobTypeName; error: Error; retryInMs: number }];
   "consumer.status": [
     { jobType: JobTypeName; status: string; detail?: string },

@@ -166,11 +166,16 @@ export class JobConsumer {
     for await (const status of fetch.status()) {
       if (!reportedStatuses.has(status.type)) continue;
       const detail = "description" in status ? status.description : undefined;
-      this.#options.events.emit("consumer.status", {
-        jobType,
-        status: status.type,
-        detail,
-      });
+      try {
+        this.#options.events.emit("consumer.status", {
+          jobType,
+          status: status.type,
+          detail,
+        });
+      } catch {
+        // A throwing listener would end this loop with an unhandled
+        // rejection; later statuses must still be reported.
+      }
     }
   }
 

@@ -62,6 +62,9 @@ export function logBridgeEvents(
   events.on("batch.split", (fields) =>
     logger.info(fields, "batch split to fit the invoke payload limit"),
   );
+  events.on("advisory.ignored", (fields) =>
+    logger.warn(fields, "max-deliveries advisory ignored"),
+  );
   events.on("pull.failed", ({ error, ...fields }) =>
     logger.warn({ ...fields, err: error }, "pull failed"),
   );

@@ -67,13 +67,23 @@ export class MaxDeliveriesWatcher {
       const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${address.stream}.${address.consumer}`;
       const subscription = this.#options.connection.subscribe(subject, {
         queue: `${address.consumer}-max-deliveries`,
+        // nats.js stops reading the socket when a callback throws, so this
+        // one catches everything: anyone allowed to publish on the subject
+        // can send it any bytes.
         callback: (error, message) => {
           // An error here (such as a permissions violation) carries no
           // advisory to act on.
           if (error !== null) return;
-          const advisory = message.json<MaxDeliveriesAdvisory>();
-          if (typeof advisory.stream_seq !== "number") return;
-          this.#track(this.#deadLetter(address, advisory));
+          try {
+            const advisory = parseAdvisory(message.data);
+            if (typeof advisory === "string") {
+              this.#ignore(message.subject, advisory);
+              return;
+            }
+            this.#track(this.#deadLetter(address, advisory));
+          } catch (thrown) {
+            this.#ignore(message.subject, toError(thrown).message);
+          }
         },
       });
       this.#subscriptions.push(subscription);
@@ -85,6 +95,15 @@ export class MaxDeliveriesWatcher {
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#stop.abort();
     await Promise.allSettled([...this.#handling]);
+  }
+
+  /** Reports an advisory it does not act on; never throws. */
+  #ignore(subject: string, reason: string): void {
+    try {
+      this.#options.events.emit("advisory.ignored", { subject, reason });
+    } catch {
+      // A throwing listener must not reach the nats.js callback either.
+    }
   }
 
   #track(work: Promise<void>): void {
@@ -176,6 +195,39 @@ export class MaxDeliveriesWatcher {
     }
     return false;
   }
+}
+
+/**
+ * Parses and checks a max-deliveries advisory. Returns the reason it is
+ * invalid when it is not JSON or lacks a field the handler reads.
+ */
+export function parseAdvisory(
+  data: Uint8Array,
+): MaxDeliveriesAdvisory | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return "advisory is not valid JSON";
+  }
+  if (typeof parsed !== "object" || parsed === null) {
+    return "advisory is not a JSON object";
+  }
+  const { stream, consumer, stream_seq, deliveries } = parsed as Record<
+    string,
+    unknown
+  >;
+  if (typeof stream !== "string" || typeof consumer !== "string") {
+    return "advisory has no stream or consumer name";
+  }
+  if (!isPositiveInteger(stream_seq) || !isPositiveInteger(deliveries)) {
+    return "advisory stream_seq or deliveries is not a positive integer";
+  }
+  return { stream, consumer, stream_seq, deliveries };
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -3,11 +3,13 @@ import { test } from "node:test";
 import type { BridgeEventMap } from "../../lib/bridge/events.ts";
 import { advisoryReason } from "../../lib/bridge/max-deliveries.ts";
 import { readDeadLetters, storedCount } from "../support/dead-letters.ts";
-import { waitForEvent } from "../support/events.ts";
+import { collectEvents, waitForEvent } from "../support/events.ts";
 import { startOwnNatsServer } from "../support/nats.ts";
 import { startTestBridge } from "../support/test-bridge.ts";
 
 type DeadLettered = BridgeEventMap["job.dead-lettered"][0];
+type Succeeded = BridgeEventMap["job.succeeded"][0];
+type AdvisoryIgnored = BridgeEventMap["advisory.ignored"][0];
 
 const job = {
   to: "ann@example.com",
@@ -75,4 +77,48 @@ test("last delivery without DLQ still dead-lettered", async (t) => {
   const consumer = await jsm.consumers.info(address.stream, address.consumer);
   assert.equal(consumer.num_pending, 0);
   assert.equal(consumer.num_ack_pending, 0);
+});
+
+test("malformed advisory keeps bridge reading", async (t) => {
+  const server = await startOwnNatsServer();
+  let dispose = () => server.dispose();
+  t.after(() => dispose());
+  const harness = await startTestBridge({
+    jobType: "email",
+    servers: [server.url],
+    process: async () => {},
+  });
+  dispose = async () => {
+    await harness.dispose();
+    await server.dispose();
+  };
+  const { address, connection } = harness;
+  const advisorySubject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${address.stream}.${address.consumer}`;
+  const ignored = collectEvents<AdvisoryIgnored>(
+    harness.bridge.events,
+    "advisory.ignored",
+    3,
+  );
+
+  connection.publish(advisorySubject, "not json");
+  connection.publish(advisorySubject, "null");
+  connection.publish(advisorySubject, JSON.stringify({ stream_seq: "1" }));
+  const reasons = (await ignored).map(({ reason }) => reason);
+  assert.deepEqual(reasons, [
+    "advisory is not valid JSON",
+    "advisory is not a JSON object",
+    "advisory has no stream or consumer name",
+  ]);
+
+  // Had the callback thrown, nats.js would stop reading the socket and
+  // this job would never be delivered.
+  const succeeded = waitForEvent<Succeeded>(
+    harness.bridge.events,
+    "job.succeeded",
+  );
+  const { seq } = await harness.js.publish(
+    address.subject,
+    JSON.stringify(job),
+  );
+  assert.equal((await succeeded).sequence, seq);
 });
