@@ -1,15 +1,39 @@
-import { pino, type Logger as PinoLogger } from "pino";
+import { type Logger as PinoLogger, pino } from "pino";
 import { maskSecrets, secretValuesOf } from "./log-secrets.ts";
 
 export type Logger = PinoLogger;
 
 export interface LoggerOptions {
-  /** `LOG_LEVEL`, default `info`. */
+  /** `LOG_LEVEL` [info]; empty or unknown means `info`. */
   level?: string;
   /** Where lines go; standard output unless set (tests capture lines). */
   destination?: NodeJS.WritableStream;
   /** Environment whose secret values are masked in every line [process.env]. */
   secretsFrom?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The levels `LOG_LEVEL` accepts, as pino names them. */
+export const logLevels = [
+  "fatal",
+  "error",
+  "warn",
+  "info",
+  "debug",
+  "trace",
+  "silent",
+] as const;
+
+export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * Returns the level a logger runs at: the given level if pino knows it,
+ * else `info`. An empty or unknown `LOG_LEVEL` must not crash the process
+ * before it can report the setting, so the bridge's configuration reader
+ * checks the variable and reports it like any other problem.
+ */
+export function effectiveLogLevel(level: string | undefined): LogLevel {
+  const trimmed = level?.trim();
+  return logLevels.find((known) => known === trimmed) ?? "info";
 }
 
 /**
@@ -37,7 +61,7 @@ export function createLogger(
   service: string,
   options: LoggerOptions = {},
 ): Logger {
-  const level = options.level ?? process.env.LOG_LEVEL ?? "info";
+  const level = effectiveLogLevel(options.level ?? process.env.LOG_LEVEL);
   const mask = maskSecrets(secretValuesOf(options.secretsFrom ?? process.env));
   return pino(
     {

@@ -4,6 +4,7 @@ import {
   jobTypeNames,
 } from "../jobs/catalogue.ts";
 import { defaultNaming, type Naming } from "../jobs/naming.ts";
+import { logLevels } from "../log.ts";
 import { EnvReader, type EnvSource } from "./env-reader.ts";
 import { type NatsConfig, readNatsConfig } from "./nats.ts";
 
@@ -82,6 +83,8 @@ export function readBridgeConfig(
     ),
     quietSuccess: env.boolean("LOG_QUIET_SUCCESS", false),
   };
+  // The logger runs at `info` for an unknown level, and this check names it.
+  env.choice("LOG_LEVEL", logLevels, "info");
 
   env.assertValid();
   return config;
