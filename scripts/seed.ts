@@ -55,6 +55,8 @@ try {
       users: written.users.length,
       posts: written.posts.length,
       bucket,
+      // One written key, ready for a delete_content job's storage_keys.
+      sampleStorageKey: written.posts[0]?.storageKey,
       durationMs: Math.round(performance.now() - started),
     },
     "seed written",
