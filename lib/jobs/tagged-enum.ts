@@ -30,7 +30,11 @@ export function externallyTagged<
     }
 
     const variant = keys[0] as string;
-    const schema = variants[variant];
+    // Own properties only, so keys such as "__proto__" or "toString"
+    // do not find Object.prototype members.
+    const schema = Object.hasOwn(variants, variant)
+      ? variants[variant]
+      : undefined;
     if (schema === undefined) {
       context.addIssue({
         code: "custom",
