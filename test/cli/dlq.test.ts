@@ -132,6 +132,25 @@ test("dlq list filters by job type and time", async () => {
 
   const badTime = await runJobs(["dlq", "list", "--since", "yesterday"], env);
   assert.equal(badTime.code, 2);
+
+  const latest = jsonOf<{ count: number }>(
+    await runJobs(
+      ["dlq", "list", "--since", "2262-04-11T23:47:16Z", "--json"],
+      env,
+    ),
+  );
+  assert.equal(latest.count, 0);
+
+  for (const since of [
+    "99999999d",
+    "1969-12-31T23:59:59Z",
+    "2262-04-11T23:47:17Z",
+    "+010000-01-01",
+  ]) {
+    const outOfRange = await runJobs(["dlq", "list", "--since", since], env);
+    assert.equal(outOfRange.code, 2, since);
+    assert.match(outOfRange.stderr, /is outside 1970-01-01T00:00:00Z/, since);
+  }
 });
 
 test("dlq show prints one dead letter or exits 4", async () => {
