@@ -8,7 +8,7 @@ import {
   type DeleteFailure,
   deleteObjects,
 } from "../storage/delete-objects.ts";
-import { rejectKeyReason } from "../storage/key-policy.ts";
+import { quoteKey, rejectKeyReason } from "../storage/key-policy.ts";
 
 export interface DeleteContentDeps {
   s3: S3Client;
@@ -43,7 +43,7 @@ export async function deleteContent(
     if (reason === undefined) {
       allowed.push(key);
     } else {
-      rejected.push(`"${key}": ${reason}`);
+      rejected.push(`${quoteKey(key)}: ${reason}`);
       deps.logger.warn({ recordId, key, reason }, "content key rejected");
     }
   }

@@ -137,6 +137,9 @@ test("rejected keys untouched and reported", async () => {
         "/posts/rejected-case/cover.webp",
         "",
         "users/avatar.webp",
+        "posts/rejected-case/nul\u0000.webp",
+        "posts/rejected-case/del\u007f.webp",
+        `posts/rejected-case/${"a".repeat(1010)}`,
       ],
     }),
   );
@@ -154,6 +157,23 @@ test("rejected keys untouched and reported", async () => {
   );
   assert.match(dead.reason, /"": key is empty/);
   assert.match(dead.reason, /"users\/avatar\.webp": key is outside/);
+  assert.ok(
+    dead.reason.includes(
+      '"posts/rejected-case/nul\\u0000.webp": key contains control character U+0000 at index 23',
+    ),
+    dead.reason,
+  );
+  assert.ok(
+    dead.reason.includes(
+      '"posts/rejected-case/del\\u007f.webp": key contains control character U+007F at index 23',
+    ),
+    dead.reason,
+  );
+  assert.match(
+    dead.reason,
+    /key is 1030 bytes of UTF-8, more than the maximum 1024/,
+  );
+  assert.doesNotMatch(dead.reason, /[\u0000\u007f]/);
   assert.deepEqual(await listKeys("posts/rejected-case/"), []);
   assert.deepEqual(await listKeys("secret/"), ["secret/config.json"]);
   assert.deepEqual(await listKeys("users/"), ["users/avatar.webp"]);
