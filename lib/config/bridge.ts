@@ -3,9 +3,10 @@ import {
   type JobTypeName,
   jobTypeNames,
 } from "../jobs/catalogue.ts";
-import { defaultNaming, type Naming } from "../jobs/naming.ts";
+import type { Naming } from "../jobs/naming.ts";
 import { logLevels } from "../log.ts";
 import { EnvReader, type EnvSource } from "./env-reader.ts";
+import { readNaming } from "./naming.ts";
 import { type NatsConfig, readNatsConfig } from "./nats.ts";
 
 /** Everything the bridge reads at start. Defaults in brackets. */
@@ -41,6 +42,11 @@ export function readBridgeConfig(
   const env = new EnvReader(source);
 
   const requestedJobTypes = env.list("BRIDGE_JOB_TYPES", jobTypeNames);
+  if (requestedJobTypes.length === 0) {
+    env.reject(
+      `BRIDGE_JOB_TYPES names no job type; list some of ${jobTypeNames.join(", ")}, or unset it to consume all`,
+    );
+  }
   for (const name of requestedJobTypes) {
     if (!isJobTypeName(name)) {
       env.reject(
@@ -51,21 +57,7 @@ export function readBridgeConfig(
 
   const config: BridgeConfig = {
     nats: readNatsConfig(env, "axumkit-bridge"),
-    naming: {
-      subjectPrefix: env.string(
-        "JOB_SUBJECT_PREFIX",
-        defaultNaming.subjectPrefix,
-      ),
-      streamPrefix: env.string("JOB_STREAM_PREFIX", defaultNaming.streamPrefix),
-      deadLetterStream: env.string(
-        "DLQ_STREAM",
-        defaultNaming.deadLetterStream,
-      ),
-      deadLetterSubjectPrefix: env.string(
-        "DLQ_SUBJECT_PREFIX",
-        defaultNaming.deadLetterSubjectPrefix,
-      ),
-    },
+    naming: readNaming(env),
     jobTypes: requestedJobTypes.filter(isJobTypeName),
     ackWaitMs: env.integer("ACK_WAIT_MS", 30 * second, { min: 1_000 }),
     maxDeliver: env.integer("MAX_DELIVER", 6, { min: 1, max: 100 }),

@@ -21,6 +21,11 @@ export function readNatsConfig(env: EnvReader, name: string): NatsConfig {
     name,
   };
 
+  if (config.servers.length === 0) {
+    env.reject(
+      "NATS_URL lists no server; set one or more comma-separated URLs such as nats://127.0.0.1:4222",
+    );
+  }
   if ((config.user === undefined) !== (config.password === undefined)) {
     env.reject("NATS_USER and NATS_PASSWORD must be set together");
   }

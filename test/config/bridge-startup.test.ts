@@ -3,7 +3,8 @@ import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { describe, test } from "node:test";
-import { promisify } from "node:util";
+import { readBridgeConfig } from "../../lib/config/bridge.ts";
+import { ConfigError } from "../../lib/errors.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const bridgeScript = resolve(repoRoot, "bin", "bridge.ts");
@@ -71,6 +72,92 @@ function configProblems(run: BridgeRun): string[] {
   assert.ok(Array.isArray(problems), run.output);
   return problems as string[];
 }
+
+/** Returns the problems readBridgeConfig reports for the given variables. */
+function bridgeProblems(source: Record<string, string>): readonly string[] {
+  try {
+    readBridgeConfig(source);
+    return [];
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+}
+
+describe("bridge settings checks", () => {
+  const rejected: [string, Record<string, string>, RegExp][] = [
+    ["commas only", { NATS_URL: ",,," }, /^NATS_URL lists no server/],
+    [
+      "blank job types",
+      { BRIDGE_JOB_TYPES: " , " },
+      /^BRIDGE_JOB_TYPES names no job type/,
+    ],
+    [
+      "subject wildcard",
+      { JOB_SUBJECT_PREFIX: "wild.*" },
+      /^JOB_SUBJECT_PREFIX /,
+    ],
+    ["subject tail", { JOB_SUBJECT_PREFIX: "jobs.>" }, /^JOB_SUBJECT_PREFIX /],
+    [
+      "subject space",
+      { JOB_SUBJECT_PREFIX: "my jobs" },
+      /^JOB_SUBJECT_PREFIX /,
+    ],
+    ["empty token", { JOB_SUBJECT_PREFIX: "a..b" }, /^JOB_SUBJECT_PREFIX /],
+    [
+      "DLQ subject wildcard",
+      { DLQ_SUBJECT_PREFIX: "d.*" },
+      /^DLQ_SUBJECT_PREFIX /,
+    ],
+    ["stream dot", { JOB_STREAM_PREFIX: "bad.name" }, /^JOB_STREAM_PREFIX /],
+    ["stream slash", { JOB_STREAM_PREFIX: "a/b" }, /^JOB_STREAM_PREFIX /],
+    ["stream backslash", { JOB_STREAM_PREFIX: "a\\b" }, /^JOB_STREAM_PREFIX /],
+    ["stream star", { JOB_STREAM_PREFIX: "a*" }, /^JOB_STREAM_PREFIX /],
+    ["DLQ stream space", { DLQ_STREAM: "dead letters" }, /^DLQ_STREAM /],
+    ["DLQ stream greater", { DLQ_STREAM: "dlq>" }, /^DLQ_STREAM /],
+    [
+      "DLQ stream is job stream",
+      { JOB_STREAM_PREFIX: "q", DLQ_STREAM: "q_email" },
+      /^DLQ_STREAM "q_email" is the name of a job stream/,
+    ],
+  ];
+  for (const [name, source, expected] of rejected) {
+    test(`rejects ${name}`, () => {
+      const problems = bridgeProblems(source);
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(problems[0] ?? "", expected);
+    });
+  }
+
+  const overlapping: [string, string][] = [
+    ["ov.jobs", "ov.jobs"],
+    ["ov.jobs", "ov.jobs.dlq"],
+    ["ov", "ov.jobs"],
+  ];
+  for (const [jobs, deadLetters] of overlapping) {
+    test(`rejects DLQ prefix ${deadLetters} under ${jobs}`, () => {
+      const problems = bridgeProblems({
+        JOB_SUBJECT_PREFIX: jobs,
+        DLQ_SUBJECT_PREFIX: deadLetters,
+      });
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(problems[0] ?? "", /DLQ_SUBJECT_PREFIX/);
+      assert.match(problems[0] ?? "", /JOB_SUBJECT_PREFIX/);
+    });
+  }
+
+  test("accepts sibling prefixes", () => {
+    const problems = bridgeProblems({
+      NATS_URL: "nats://127.0.0.1:1, nats://127.0.0.1:2",
+      BRIDGE_JOB_TYPES: "email, delete-content",
+      JOB_SUBJECT_PREFIX: "ov.jobs",
+      DLQ_SUBJECT_PREFIX: "ov.jobsdlq",
+      JOB_STREAM_PREFIX: "ov-jobs",
+      DLQ_STREAM: "ov_dlq",
+    });
+    assert.deepEqual(problems, []);
+  });
+});
 
 describe("bridge startup configuration", () => {
   test("unknown LOG_LEVEL is a problem", async () => {
