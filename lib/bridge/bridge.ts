@@ -111,6 +111,9 @@ export class Bridge {
         ),
         events,
         retryBaseDelayMs: config.retryBaseDelayMs,
+        maxDeliver: config.maxDeliver,
+        isInFlight: (stream, sequence) =>
+          consumers.some((consumer) => consumer.hasInFlight(stream, sequence)),
       });
       bridge.#maxDeliveries.start();
       acks.start();

@@ -43,6 +43,8 @@ export class JobConsumer {
   readonly #batcher: Batcher<JsMsg>;
   readonly #running = new Set<Promise<void>>();
   #inFlight = 0;
+  /** Stream sequences of the messages counted in `#inFlight`. */
+  readonly #sequences = new Set<number>();
   /** Messages the open pull requested and has not received yet. */
   #requested = 0;
   #stopping = false;
@@ -64,6 +66,13 @@ export class JobConsumer {
   /** Messages pulled and not yet settled. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Whether the message at that stream sequence is in flight here. */
+  hasInFlight(stream: string, sequence: number): boolean {
+    return (
+      stream === this.#options.address.stream && this.#sequences.has(sequence)
+    );
   }
 
   /** Messages the open pull requested and has not received yet. */
@@ -88,7 +97,7 @@ export class JobConsumer {
 
     for (const message of this.#batcher.takePending()) {
       message.nak();
-      this.#release(1);
+      this.#release([message]);
     }
 
     let timer: NodeJS.Timeout | undefined;
@@ -152,6 +161,7 @@ export class JobConsumer {
       return;
     }
     this.#inFlight++;
+    this.#sequences.add(message.seq);
     this.#batcher.add(message);
   }
 
@@ -222,13 +232,14 @@ export class JobConsumer {
       })
       .finally(() => {
         this.#running.delete(task);
-        this.#release(batch.length);
+        this.#release(batch);
       });
     this.#running.add(task);
   }
 
-  #release(count: number): void {
-    this.#inFlight -= count;
+  #release(messages: readonly JsMsg[]): void {
+    this.#inFlight -= messages.length;
+    for (const message of messages) this.#sequences.delete(message.seq);
     this.#wake();
   }
 

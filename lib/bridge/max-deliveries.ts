@@ -29,6 +29,10 @@ export interface MaxDeliveriesOptions {
   addresses: readonly JobAddress[];
   events: BridgeEvents;
   retryBaseDelayMs: number;
+  /** The consumers' `max_deliver`; an advisory below it is ignored. */
+  maxDeliver: number;
+  /** Whether this bridge has that message unsettled right now. */
+  isInFlight: (stream: string, sequence: number) => boolean;
 }
 
 /** Maximum wait between two tries to store one dead letter. */
@@ -51,6 +55,16 @@ export const advisoryReason =
  * NOTE: advisories are plain NATS messages that the server does not store,
  * so a job whose advisory arrives while no bridge is connected stays in the
  * work queue until an operator removes or replays it.
+ *
+ * Any client allowed to publish on `$JS.EVENT.>` can forge an advisory, so
+ * NATS account permissions must deny that subject to untrusted clients.
+ * The checks in `#check` reject advisories for another stream or consumer,
+ * with `deliveries` below `max_deliver`, for a message the consumer has not
+ * delivered yet, or for a message this bridge is running. JetStream reports
+ * no per-message delivery state, so a forged advisory can still dead-letter
+ * and delete a stored job that was delivered at least once and is not in
+ * flight in the bridge replica that receives the advisory: a job running on
+ * another replica, or one waiting for a redelivery after a nak.
  */
 export class MaxDeliveriesWatcher {
   readonly #options: MaxDeliveriesOptions;
@@ -80,7 +94,7 @@ export class MaxDeliveriesWatcher {
               this.#ignore(message.subject, advisory);
               return;
             }
-            this.#track(this.#deadLetter(address, advisory));
+            this.#track(this.#handle(address, advisory));
           } catch (thrown) {
             this.#ignore(message.subject, toError(thrown).message);
           }
@@ -111,6 +125,56 @@ export class MaxDeliveriesWatcher {
     work.finally(() => this.#handling.delete(work));
   }
 
+  /** Dead-letters the advisory's job unless `#check` rejects it. */
+  async #handle(
+    address: JobAddress,
+    advisory: MaxDeliveriesAdvisory,
+  ): Promise<void> {
+    const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${address.stream}.${address.consumer}`;
+    let rejection: string | undefined;
+    try {
+      rejection = await this.#check(address, advisory);
+    } catch (thrown) {
+      rejection = `reading the consumer state failed: ${toError(thrown).message}`;
+    }
+    if (rejection !== undefined) {
+      this.#ignore(subject, rejection);
+      return;
+    }
+    await this.#deadLetter(address, advisory);
+  }
+
+  /**
+   * Returns why the advisory must not be acted on, or undefined when it
+   * matches a job that exhausted its deliveries as far as the bridge can
+   * tell.
+   */
+  async #check(
+    address: JobAddress,
+    advisory: MaxDeliveriesAdvisory,
+  ): Promise<string | undefined> {
+    if (
+      advisory.stream !== address.stream ||
+      advisory.consumer !== address.consumer
+    ) {
+      return "advisory names another stream or consumer";
+    }
+    if (advisory.deliveries < this.#options.maxDeliver) {
+      return "advisory deliveries is below max_deliver";
+    }
+    if (this.#options.isInFlight(address.stream, advisory.stream_seq)) {
+      return "the job is in flight in this bridge";
+    }
+    const consumer = await this.#options.jsm.consumers.info(
+      address.stream,
+      address.consumer,
+    );
+    if (consumer.delivered.stream_seq < advisory.stream_seq) {
+      return "the consumer has not delivered the job yet";
+    }
+    return undefined;
+  }
+
   async #deadLetter(
     address: JobAddress,
     advisory: MaxDeliveriesAdvisory,
@@ -131,7 +195,8 @@ export class MaxDeliveriesWatcher {
     });
     // Gone already: another bridge or an operator settled it.
     if (!loaded || stored === null) return;
-    const { subject, data } = stored as StoredMsg;
+    const { subject, data, seq } = stored as StoredMsg;
+    if (seq !== sequence) return;
     const source = {
       subject,
       seq: sequence,

@@ -122,3 +122,74 @@ test("malformed advisory keeps bridge reading", async (t) => {
   );
   assert.equal((await succeeded).sequence, seq);
 });
+
+test("forged advisory leaves running job", async (t) => {
+  const server = await startOwnNatsServer();
+  let dispose = () => server.dispose();
+  t.after(() => dispose());
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let markStarted = () => {};
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve;
+  });
+  const harness = await startTestBridge({
+    jobType: "email",
+    servers: [server.url],
+    config: { maxDeliver: 3 },
+    process: () => {
+      markStarted();
+      return gate;
+    },
+  });
+  dispose = async () => {
+    release();
+    await harness.dispose();
+    await server.dispose();
+  };
+  const { address, connection, jsm } = harness;
+  const advisorySubject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${address.stream}.${address.consumer}`;
+  const forge = (fields: Record<string, unknown>) =>
+    connection.publish(
+      advisorySubject,
+      JSON.stringify({
+        stream: address.stream,
+        consumer: address.consumer,
+        ...fields,
+      }),
+    );
+
+  const { seq } = await harness.js.publish(
+    address.subject,
+    JSON.stringify(job),
+  );
+  await started;
+
+  const ignored = collectEvents<AdvisoryIgnored>(
+    harness.bridge.events,
+    "advisory.ignored",
+    4,
+  );
+  forge({ stream_seq: seq, deliveries: 1 });
+  forge({ stream_seq: seq, deliveries: 3, stream: "OTHER" });
+  forge({ stream_seq: seq, deliveries: 3 });
+  forge({ stream_seq: seq + 1, deliveries: 3 });
+  const reasons = (await ignored).map(({ reason }) => reason);
+  assert.deepEqual(reasons, [
+    "advisory deliveries is below max_deliver",
+    "advisory names another stream or consumer",
+    "the job is in flight in this bridge",
+    "the consumer has not delivered the job yet",
+  ]);
+
+  const succeeded = waitForEvent<Succeeded>(
+    harness.bridge.events,
+    "job.succeeded",
+  );
+  release();
+  assert.equal((await succeeded).sequence, seq);
+  const deadLetterStream = harness.config.naming.deadLetterStream;
+  assert.equal(await storedCount(jsm, deadLetterStream), 0);
+});
