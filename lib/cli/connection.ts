@@ -10,11 +10,7 @@ import { connect } from "@nats-io/transport-node";
 import { type BridgeConfig, readBridgeConfig } from "../config/bridge.ts";
 import type { EnvSource } from "../config/env-reader.ts";
 import { ConfigError, toError } from "../errors.ts";
-import {
-  devStackEnvPath,
-  devStackPidVariable,
-  readStackEnvFile,
-} from "../local/stack-env-file.ts";
+import { explainConnectFailure } from "./dev-stack-hint.ts";
 import { CliError, exitCodes } from "./exit-codes.ts";
 import { orMissing } from "./status.ts";
 
@@ -109,34 +105,4 @@ function readConfig(source: EnvSource): BridgeConfig {
     }
     throw error;
   }
-}
-
-/**
- * Names the stack a failed connect tried and what to do next: the running
- * `npm run dev` (its `.dev/stack.env`), NATS_URL, or the default when
- * neither is there.
- */
-function explainConnectFailure(
-  source: EnvSource,
-  servers: string[],
-  reason: string,
-): string {
-  const address = servers.join(", ");
-  const stack = readStackEnvFile();
-  if (!source.NATS_URL?.trim()) {
-    const advice =
-      stack === undefined
-        ? "No dev stack is running: start `npm run dev` in another terminal, or set NATS_URL."
-        : `npm run dev wrote ${devStackEnvPath}: run the CLI as \`npm run jobs -- ...\`, which loads it, or set NATS_URL.`;
-    return `cannot connect to NATS at ${address} (the default, because NATS_URL is unset): ${reason}. ${advice}`;
-  }
-  if (stack !== undefined && stack.NATS_URL === source.NATS_URL) {
-    const pid = stack[devStackPidVariable];
-    return (
-      `cannot connect to the dev stack's NATS at ${address} (from ${devStackEnvPath}, ` +
-      `written by npm run dev with pid ${pid}): ${reason}. ` +
-      "Is npm run dev still running? Start it again, or set NATS_URL."
-    );
-  }
-  return `cannot connect to NATS at ${address} (NATS_URL): ${reason}. Check NATS_URL and the credentials.`;
 }

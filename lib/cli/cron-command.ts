@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import type { EnvSource } from "../config/env-reader.ts";
-import { ConfigError, toError } from "../errors.ts";
 import {
   type CronName,
   cronCatalogue,
@@ -8,7 +7,9 @@ import {
   isCronName,
 } from "../cron/catalogue.ts";
 import type { CronHandler, CronResult } from "../cron/cron-handler.ts";
+import { ConfigError, toError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { adviseDevStack } from "./dev-stack-hint.ts";
 import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
 import type { Output } from "./output.ts";
 import type { CliIo, OfflineRunner } from "./program.ts";
@@ -64,9 +65,13 @@ async function runCron(
     });
   } catch (error) {
     if (error instanceof ConfigError) {
-      throw new CliError(exitCodes.unavailable, error.message, {
-        cause: error,
-      });
+      const missing = error.problems.some((problem) =>
+        problem.endsWith(" is missing"),
+      );
+      const message = missing
+        ? `${error.message}\n${adviseDevStack()}`
+        : error.message;
+      throw new CliError(exitCodes.unavailable, message, { cause: error });
     }
     throw new CliError(
       exitCodes.failed,

@@ -42,6 +42,7 @@ describe("configuration problems", () => {
       const mentions = run.stderr.split(`${name} is missing`).length - 1;
       assert.equal(mentions, 1, `${name} in:\n${run.stderr}`);
     }
+    assert.match(run.stderr, /npm run dev/);
   });
 
   test("endpoint without keys rejected", () => {
