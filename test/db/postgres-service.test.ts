@@ -18,7 +18,13 @@ test("postgres starter applies schema behind a proxy", async () => {
   });
 
   try {
-    assert.equal(service.reused, false);
+    // The server is the test's; only the proxy in front of it is new.
+    assert.equal(service.reused, true);
+    assert.equal(service.details?.webSocketProxyReused, false);
+    assert.equal(
+      service.details?.webSocketProxy,
+      service.env.DATABASE_WS_PROXY,
+    );
     assert.equal(service.env.DATABASE_URL, database.env.DATABASE_URL);
     assert.match(service.env.DATABASE_WS_PROXY ?? "", /^127\.0\.0\.1:\d+\/v2$/);
     assert.notEqual(
@@ -54,6 +60,6 @@ test("postgres starter leaves a remote Neon URL alone", async () => {
   });
 
   assert.equal(service.reused, true);
-  assert.deepEqual(service.env, {});
+  assert.deepEqual(service.env, { DATABASE_URL: url });
   assert.doesNotMatch(service.url, /secret/);
 });

@@ -15,7 +15,10 @@ test("startRedis exports a working REST endpoint", async () => {
   const service = await startRedis({ env: {}, dataDir });
   after(() => service.stop());
 
-  assert.equal(service.reused, false);
+  // The tests' Redis on 127.0.0.1:6379 is reused behind a new endpoint.
+  assert.equal(service.reused, true);
+  assert.equal(service.url, "redis://127.0.0.1:6379");
+  assert.equal(service.details?.restUrl, service.env.UPSTASH_REDIS_REST_URL);
   const url = service.env.UPSTASH_REDIS_REST_URL ?? "";
   const token = service.env.UPSTASH_REDIS_REST_TOKEN ?? "";
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -54,6 +57,10 @@ test("own redis-server serves the REST proxy", async () => {
   after(() => service.stop());
 
   assert.equal(service.env.UPSTASH_REDIS_REST_TOKEN, "own-token");
+  assert.doesNotMatch(
+    JSON.stringify({ url: service.url, ...service.details }),
+    /own-token/,
+  );
   const redis = createRedisClient({
     url: service.env.UPSTASH_REDIS_REST_URL ?? "",
     token: "own-token",
