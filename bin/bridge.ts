@@ -2,12 +2,9 @@
 // stream into its function until SIGTERM.
 import { Bridge } from "../lib/bridge/bridge.ts";
 import { BridgeEvents } from "../lib/bridge/events.ts";
-import {
-  HealthServer,
-  readHealthConfig,
-} from "../lib/bridge/health-server.ts";
+import { HealthServer } from "../lib/bridge/health-server.ts";
 import { logBridgeEvents } from "../lib/bridge/log-events.ts";
-import { readBridgeConfig } from "../lib/config/bridge.ts";
+import { readStartupConfig } from "../lib/bridge/startup-config.ts";
 import { ConfigError } from "../lib/errors.ts";
 import { createInvoker } from "../lib/invoke/create-invoker.ts";
 import { createLogger } from "../lib/log.ts";
@@ -17,8 +14,10 @@ const logger = createLogger("bridge");
 let health: HealthServer | undefined;
 
 try {
-  const config = readBridgeConfig();
-  const healthConfig = readHealthConfig();
+  // Every settings problem is reported at once, before anything connects.
+  const { bridge: config, health: healthConfig } = await readStartupConfig(
+    process.env,
+  );
   const events = new BridgeEvents();
   logBridgeEvents(events, logger, { quietSuccess: config.quietSuccess });
 

@@ -8,10 +8,9 @@ import {
   type HealthConfig,
   HealthPortInUseError,
   HealthServer,
-  readHealthConfig,
 } from "../lib/bridge/health-server.ts";
 import { logBridgeEvents } from "../lib/bridge/log-events.ts";
-import { readBridgeConfig } from "../lib/config/bridge.ts";
+import { readStartupConfig } from "../lib/bridge/startup-config.ts";
 import { ConfigError } from "../lib/errors.ts";
 import { createInvoker } from "../lib/invoke/create-invoker.ts";
 import { startLocalLambda } from "../lib/local/lambda-endpoint-service.ts";
@@ -61,9 +60,11 @@ for (const service of stack.services) {
 let health: HealthServer | undefined;
 let envFileText: string | undefined;
 try {
-  const config = readBridgeConfig(stack.env);
   // Locally the endpoints stay on loopback unless HEALTH_HOST says otherwise.
-  const healthConfig = readHealthConfig(stack.env, "127.0.0.1");
+  const { bridge: config, health: healthConfig } = await readStartupConfig(
+    stack.env,
+    "127.0.0.1",
+  );
   const events = new BridgeEvents();
   logBridgeEvents(events, createLogger("bridge"), {
     quietSuccess: config.quietSuccess,

@@ -1,5 +1,8 @@
 import { EnvReader, type EnvSource } from "../lib/config/env-reader.ts";
-import { readContentBucketConfig } from "../lib/config/storage.ts";
+import {
+  type ContentBucketConfig,
+  readContentBucketConfig,
+} from "../lib/config/storage.ts";
 import { deleteContent } from "../lib/content/delete-content.ts";
 import {
   createJobHandler,
@@ -13,7 +16,7 @@ export function createHandler(source: EnvSource = process.env): JobHandler {
     jobType: "delete-content",
     setup: async (logger) => {
       const env = new EnvReader(source);
-      const config = readContentBucketConfig(env);
+      const config = readSettings(env);
       env.assertValid();
 
       const deps = {
@@ -25,6 +28,11 @@ export function createHandler(source: EnvSource = process.env): JobHandler {
       return forEachRecord((job, record) => deleteContent(deps, job, record));
     },
   });
+}
+
+/** Reads this function's settings, recording problems in `env`. */
+export function readSettings(env: EnvReader): ContentBucketConfig {
+  return readContentBucketConfig(env);
 }
 
 export const handler = createHandler();

@@ -1,4 +1,4 @@
-import { readEmailConfig } from "../lib/config/email.ts";
+import { type EmailConfig, readEmailConfig } from "../lib/config/email.ts";
 import { EnvReader, type EnvSource } from "../lib/config/env-reader.ts";
 import { compiledTemplates } from "../lib/email/compiled-templates.ts";
 import { createEmailJobContext } from "../lib/email/context.ts";
@@ -39,9 +39,14 @@ export function createEmailContext(
   logger: Logger,
 ): EmailJobContext {
   const env = new EnvReader(source);
-  const config = readEmailConfig(env);
+  const config = readSettings(env);
   env.assertValid();
   return createEmailJobContext(config, templates, logger);
+}
+
+/** Reads this function's settings, recording problems in `env`. */
+export function readSettings(env: EnvReader): EmailConfig {
+  return readEmailConfig(env);
 }
 
 export const handler = createHandler();

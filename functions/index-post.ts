@@ -1,10 +1,10 @@
-import type { EnvSource } from "../lib/config/env-reader.ts";
+import type { EnvReader, EnvSource } from "../lib/config/env-reader.ts";
 import {
   createJobHandler,
   type JobHandler,
 } from "../lib/functions/job-handler.ts";
 import { processIndexBatch } from "../lib/search/index-batch.ts";
-import { setUpSearch } from "../lib/search/setup.ts";
+import { readSearchSettings, setUpSearch } from "../lib/search/setup.ts";
 
 export function createHandler(source: EnvSource = process.env): JobHandler {
   return createJobHandler({
@@ -21,6 +21,11 @@ export function createHandler(source: EnvSource = process.env): JobHandler {
         );
     },
   });
+}
+
+/** Reads this function's settings, recording problems in `env`. */
+export function readSettings(env: EnvReader): unknown {
+  return readSearchSettings("posts", env);
 }
 
 export const handler = createHandler();

@@ -24,12 +24,20 @@ export function readHealthConfig(
   defaultHost = "0.0.0.0",
 ): HealthConfig {
   const env = new EnvReader(source);
-  const config = {
+  const config = readHealthSettings(env, defaultHost);
+  env.assertValid();
+  return config;
+}
+
+/** Reads `HEALTH_PORT` and `HEALTH_HOST`, recording problems in `env`. */
+export function readHealthSettings(
+  env: EnvReader,
+  defaultHost = "0.0.0.0",
+): HealthConfig {
+  return {
     port: env.integer("HEALTH_PORT", 9464, { min: 0, max: 65_535 }),
     host: env.string("HEALTH_HOST", defaultHost),
   };
-  env.assertValid();
-  return config;
 }
 
 /**

@@ -36,11 +36,21 @@ export interface BridgeConfig {
 const second = 1_000;
 const hour = 3_600 * second;
 
+/** Reads the bridge settings and throws a ConfigError naming every problem. */
 export function readBridgeConfig(
   source: EnvSource = process.env,
 ): BridgeConfig {
   const env = new EnvReader(source);
+  const config = readBridgeSettings(env);
+  env.assertValid();
+  return config;
+}
 
+/**
+ * Reads the bridge settings, recording problems in `env` and using the
+ * default in place of each invalid value.
+ */
+export function readBridgeSettings(env: EnvReader): BridgeConfig {
   const requestedJobTypes = env.list("BRIDGE_JOB_TYPES", jobTypeNames);
   if (requestedJobTypes.length === 0) {
     env.reject(
@@ -77,7 +87,5 @@ export function readBridgeConfig(
   };
   // The logger runs at `info` for an unknown level, and this check names it.
   env.choice("LOG_LEVEL", logLevels, "info");
-
-  env.assertValid();
   return config;
 }

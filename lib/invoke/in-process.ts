@@ -1,4 +1,4 @@
-import type { EnvSource } from "../config/env-reader.ts";
+import type { EnvReader, EnvSource } from "../config/env-reader.ts";
 import { jobResultSchema } from "../contract.ts";
 import { toError } from "../errors.ts";
 import type { JobHandler } from "../functions/job-handler.ts";
@@ -8,10 +8,37 @@ import type { InvokeOutcome, Invoker } from "./invoker.ts";
 /** Loads a job type's handler. */
 export type HandlerLoader = (jobType: JobTypeName) => Promise<JobHandler>;
 
-/** What every module under `functions/` exports. */
+/** The exports of each job type's module under `functions/`. */
 export interface FunctionModule {
   handler: JobHandler;
   createHandler(source: EnvSource): JobHandler;
+  /**
+   * Reads the function's settings without building clients, recording
+   * problems in `env`, so a bridge can check them before it connects.
+   */
+  readSettings(env: EnvReader): unknown;
+}
+
+async function loadFunctionModule(
+  jobType: JobTypeName,
+): Promise<FunctionModule> {
+  const moduleName = jobCatalogue[jobType].functionModule;
+  const url = new URL(`../../functions/${moduleName}.ts`, import.meta.url);
+  return (await import(url.href)) as FunctionModule;
+}
+
+/**
+ * Reads the settings of the given job types' functions, recording every
+ * problem in `env`. Nothing is connected or built.
+ */
+export async function readFunctionSettings(
+  env: EnvReader,
+  jobTypes: readonly JobTypeName[],
+): Promise<void> {
+  for (const jobType of jobTypes) {
+    const module = await loadFunctionModule(jobType);
+    module.readSettings(env);
+  }
 }
 
 /**
@@ -20,9 +47,7 @@ export interface FunctionModule {
  */
 export function importFunctionModule(source?: EnvSource): HandlerLoader {
   return async (jobType) => {
-    const moduleName = jobCatalogue[jobType].functionModule;
-    const url = new URL(`../../functions/${moduleName}.ts`, import.meta.url);
-    const module = (await import(url.href)) as FunctionModule;
+    const module = await loadFunctionModule(jobType);
     return source === undefined ? module.handler : module.createHandler(source);
   };
 }

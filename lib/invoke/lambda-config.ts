@@ -39,6 +39,16 @@ export function readLambdaConfig(
   jobTypes: readonly JobTypeName[] = jobTypeNames,
 ): LambdaConfig {
   const env = new EnvReader(source);
+  const config = readLambdaSettings(env, jobTypes);
+  env.assertValid();
+  return config;
+}
+
+/** Reads the Lambda settings, recording problems in `env`. */
+export function readLambdaSettings(
+  env: EnvReader,
+  jobTypes: readonly JobTypeName[] = jobTypeNames,
+): LambdaConfig {
   const endpoint = env.optional("LAMBDA_ENDPOINT");
   const prefix = env.optional("LAMBDA_FUNCTION_PREFIX");
 
@@ -68,7 +78,7 @@ export function readLambdaConfig(
     env.reject("LAMBDA_REGION (or AWS_REGION) is missing");
   }
 
-  const config: LambdaConfig = {
+  return {
     endpoint,
     region: region ?? "",
     credentials: readCredentials(env),
@@ -83,8 +93,6 @@ export function readLambdaConfig(
       },
     ),
   };
-  env.assertValid();
-  return config;
 }
 
 /**

@@ -1,11 +1,14 @@
 import { EnvReader, type EnvSource } from "../config/env-reader.ts";
-import { readContentBucketConfig } from "../config/storage.ts";
-import { readDatabaseConfig } from "../db/config.ts";
+import {
+  type ContentBucketConfig,
+  readContentBucketConfig,
+} from "../config/storage.ts";
+import { type DatabaseConfig, readDatabaseConfig } from "../db/config.ts";
 import { createDatabasePool } from "../db/pool.ts";
 import type { Logger } from "../log.ts";
 import { createS3Client } from "../storage/s3-client.ts";
 import { createSearchClient } from "./client.ts";
-import { readSearchConfig } from "./config.ts";
+import { readSearchConfig, type SearchConfig } from "./config.ts";
 import { createPostSource } from "./post-source.ts";
 import { SearchIndexes } from "./search-indexes.ts";
 import type { SearchKind } from "./settings.ts";
@@ -19,6 +22,29 @@ export interface SearchDeps {
   logger: Logger;
 }
 
+/** Settings of the index and reindex functions of one kind. */
+export interface SearchSettings {
+  search: SearchConfig;
+  database: DatabaseConfig;
+  /** Set for posts only: their content is read from the object store. */
+  content?: ContentBucketConfig;
+}
+
+/**
+ * Reads the settings of a search function, recording problems in `env`.
+ * Posts need `CONTENT_BUCKET` and the object store settings as well.
+ */
+export function readSearchSettings(
+  kind: SearchKind,
+  env: EnvReader,
+): SearchSettings {
+  return {
+    search: readSearchConfig(env),
+    database: readDatabaseConfig(env),
+    content: kind === "posts" ? readContentBucketConfig(env) : undefined,
+  };
+}
+
 /**
  * Reads the configuration of a search function and builds its clients.
  * Posts need `CONTENT_BUCKET` and the object store settings as well; every
@@ -30,9 +56,7 @@ export function setUpSearch(
   logger: Logger,
 ): SearchDeps {
   const env = new EnvReader(source);
-  const search = readSearchConfig(env);
-  const database = readDatabaseConfig(env);
-  const content = kind === "posts" ? readContentBucketConfig(env) : undefined;
+  const { search, database, content } = readSearchSettings(kind, env);
   env.assertValid();
 
   const pool = createDatabasePool(database, logger);

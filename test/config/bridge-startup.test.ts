@@ -3,8 +3,10 @@ import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { describe, test } from "node:test";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { readBridgeConfig } from "../../lib/config/bridge.ts";
 import { ConfigError } from "../../lib/errors.ts";
+import { connectTo, startOwnNatsServer } from "../support/nats.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const bridgeScript = resolve(repoRoot, "bin", "bridge.ts");
@@ -159,9 +161,21 @@ describe("bridge settings checks", () => {
   });
 });
 
+/**
+ * Complete Lambda settings, so a run reports only the problems a test
+ * sets up and not the in-process functions' missing settings.
+ */
+const lambdaSettings = {
+  BRIDGE_INVOKER: "lambda",
+  LAMBDA_FUNCTION_PREFIX: "axumkit-",
+  LAMBDA_REGION: "us-east-1",
+};
+
 describe("bridge startup configuration", () => {
   test("unknown LOG_LEVEL is a problem", async () => {
-    const problems = configProblems(await runBridge({ LOG_LEVEL: "loud" }));
+    const problems = configProblems(
+      await runBridge({ ...lambdaSettings, LOG_LEVEL: "loud" }),
+    );
     assert.equal(problems.length, 1, problems.join("\n"));
     assert.match(problems[0] ?? "", /^LOG_LEVEL must be one of /);
     assert.match(problems[0] ?? "", /fatal, error, warn, info/);
@@ -171,11 +185,73 @@ describe("bridge startup configuration", () => {
   test("empty LOG_LEVEL means info", async () => {
     // pino rejects an empty level, so a crash would come before the report
     // of the one real problem.
-    const run = await runBridge({ LOG_LEVEL: "", ACK_WAIT_MS: "5" });
+    const run = await runBridge({
+      ...lambdaSettings,
+      LOG_LEVEL: "",
+      ACK_WAIT_MS: "5",
+    });
     const problems = configProblems(run);
     assert.deepEqual(problems, [
       'ACK_WAIT_MS must be an integer from 1000 to 9007199254740991, got "5"',
     ]);
     assert.doesNotMatch(run.output, /TypeError|default level/);
+  });
+
+  test("health and bridge together", async () => {
+    const problems = configProblems(
+      await runBridge({
+        ...lambdaSettings,
+        ACK_WAIT_MS: "5",
+        HEALTH_PORT: "99999",
+      }),
+    );
+    assert.equal(problems.length, 2, problems.join("\n"));
+    assert.match(problems[0] ?? "", /^ACK_WAIT_MS /);
+    assert.match(problems[1] ?? "", /^HEALTH_PORT /);
+  });
+
+  test("Lambda and bridge together", async () => {
+    const problems = configProblems(
+      await runBridge({
+        BRIDGE_INVOKER: "lambda",
+        BRIDGE_JOB_TYPES: "email,index-post",
+        ACK_WAIT_MS: "5",
+      }),
+    );
+    assert.equal(problems.length, 3, problems.join("\n"));
+    assert.match(problems[0] ?? "", /^ACK_WAIT_MS /);
+    assert.match(
+      problems[1] ?? "",
+      /^LAMBDA_FUNCTION_EMAIL, LAMBDA_FUNCTION_INDEX_POST are missing/,
+    );
+    assert.match(problems[2] ?? "", /^LAMBDA_REGION/);
+  });
+
+  test("every function before provisioning", async () => {
+    const nats = await startOwnNatsServer();
+    try {
+      const problems = configProblems(
+        await runBridge({ NATS_URL: nats.url, LOG_LEVEL: "loud" }),
+      );
+      for (const expected of [
+        "LOG_LEVEL must be one of",
+        "EMAILS_FROM_EMAIL is missing",
+        "UPSTASH_REDIS_REST_URL is missing",
+        "MEILISEARCH_HOST is missing",
+        "DATABASE_URL is missing",
+        "CONTENT_BUCKET is missing",
+      ]) {
+        const found = problems.filter((line) => line.startsWith(expected));
+        assert.equal(found.length, 1, `${expected} in\n${problems.join("\n")}`);
+      }
+
+      const connection = await connectTo(nats.url);
+      const jsm = await jetstreamManager(connection);
+      const streams = await jsm.streams.names().next();
+      await connection.close();
+      assert.deepEqual(streams, []);
+    } finally {
+      await nats.dispose();
+    }
   });
 });
