@@ -34,6 +34,8 @@ export interface BridgeEventMap {
     DeliveryFields & { durationMs: number; kind: FailureKind; reason: string },
   ];
   "dead-letter.failed": [DeliveryFields & { error: Error }];
+  /** The job's own dead letter was stored before, so this one was dropped. */
+  "dead-letter.duplicate": [DeliveryFields & { messageId: string }];
   "follow-up.failed": [DeliveryFields & { error: Error }];
   /** The server did not confirm an ack, so the bridge sends it again. */
   "ack.resending": [DeliveryFields & { error: Error }];

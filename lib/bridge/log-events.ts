@@ -37,6 +37,9 @@ export function logBridgeEvents(
   events.on("dead-letter.failed", ({ error, ...fields }) =>
     logger.error({ ...fields, err: error }, "publishing dead letter failed"),
   );
+  events.on("dead-letter.duplicate", (fields) =>
+    logger.info(fields, "dead letter already stored for this job"),
+  );
   events.on("follow-up.failed", ({ error, ...fields }) =>
     logger.error({ ...fields, err: error }, "publishing follow-up job failed"),
   );

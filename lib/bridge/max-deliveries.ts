@@ -6,7 +6,7 @@ import type {
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { toError } from "../errors.ts";
 import type { JobAddress } from "../jobs/naming.ts";
-import { publishDeadLetter } from "./dead-letter.ts";
+import { publishDeadLetter, timestampNanosOf } from "./dead-letter.ts";
 import type { BridgeEvents, DeliveryFields } from "./events.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 
@@ -141,7 +141,11 @@ export class MaxDeliveriesWatcher {
       this.#ignore(subject, rejection);
       return;
     }
-    await this.#deadLetter(address, advisory);
+    try {
+      await this.#deadLetter(address, advisory);
+    } catch (thrown) {
+      this.#ignore(subject, toError(thrown).message);
+    }
   }
 
   /**
@@ -195,23 +199,29 @@ export class MaxDeliveriesWatcher {
     });
     // Gone already: another bridge or an operator settled it.
     if (!loaded || stored === null) return;
-    const { subject, data, seq } = stored as StoredMsg;
+    const { subject, data, seq, timestamp } = stored as StoredMsg;
     if (seq !== sequence) return;
     const source = {
       subject,
       seq: sequence,
       data,
-      info: { deliveryCount: advisory.deliveries },
+      info: {
+        deliveryCount: advisory.deliveries,
+        timestampNanos: timestampNanosOf(timestamp),
+      },
     };
 
-    const published = await this.#retry(fields, () =>
-      publishDeadLetter(js, {
+    const published = await this.#retry(fields, async () => {
+      const { duplicate, messageId } = await publishDeadLetter(js, {
         address,
         message: source,
         kind: "exhausted",
         reason: advisoryReason,
-      }),
-    );
+      });
+      if (duplicate) {
+        events.emit("dead-letter.duplicate", { ...fields, messageId });
+      }
+    });
     if (!published) return;
     const deleted = await this.#retry(fields, async () => {
       try {

@@ -238,12 +238,15 @@ async function publishFollowUps(
 
       const index = countPerRecord.get(followUp.recordId) ?? 0;
       countPerRecord.set(followUp.recordId, index + 1);
+      // The source's stored time keeps the id unique when a recreated
+      // stream numbers its messages, and so its record ids, from 1 again.
+      const storedAt = messageOf.get(followUp.recordId)?.info.timestampNanos;
       try {
         await context.js.publish(
           followUp.subject,
           JSON.stringify(followUp.job),
           {
-            msgID: `${followUp.recordId}:follow-up:${index}`,
+            msgID: `${followUp.recordId}:${storedAt}:follow-up:${index}`,
           },
         );
       } catch (thrown) {

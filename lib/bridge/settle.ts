@@ -72,12 +72,18 @@ export async function settleFailure(
 
   const kind = failure.kind ?? (failure.retryable ? "exhausted" : "permanent");
   try {
-    await publishDeadLetter(context.js, {
+    const published = await publishDeadLetter(context.js, {
       address: context.address,
       message,
       kind,
       reason: failure.reason,
     });
+    if (published.duplicate) {
+      context.events.emit("dead-letter.duplicate", {
+        ...fields,
+        messageId: published.messageId,
+      });
+    }
   } catch (thrown) {
     // Without a stored dead letter the job must stay in the work queue: nak
     // it so it comes back, rather than ack it and lose it.
