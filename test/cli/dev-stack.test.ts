@@ -10,6 +10,7 @@ import {
   symlink,
   writeFile,
 } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -29,6 +30,7 @@ import { type CliRun, jsonOf } from "./run-jobs.ts";
 
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const nodeBin = join(repoRoot, "node_modules", ".bin");
+const defaultHealthPort = 9464;
 
 describe("stack env file", () => {
   let folder: string;
@@ -113,7 +115,6 @@ function checkoutEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: `${nodeBin}:${process.env.PATH}`,
     HOME: process.env.HOME,
-    HEALTH_PORT: "0",
     ...extra,
   };
 }
@@ -123,7 +124,9 @@ function checkoutEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
  * preserved (npm itself breaks under that flag, so not through npm), and
  * resolves once it wrote the stack env file.
  */
-async function startDev(folder: string): Promise<ChildProcess> {
+async function startDev(
+  folder: string,
+): Promise<{ child: ChildProcess; output: string }> {
   const manifest = JSON.parse(
     await readFile(join(repoRoot, "package.json"), "utf8"),
   ) as { scripts: Record<string, string> };
@@ -149,7 +152,7 @@ async function startDev(folder: string): Promise<ChildProcess> {
       reject(new Error(`npm run dev exited with ${code}:\n${output}`)),
     );
   });
-  return child;
+  return { child, output };
 }
 
 /** Runs `npm run jobs -- ...` in the checkout, as a second terminal would. */
@@ -195,13 +198,19 @@ async function lastSequence(
 describe("CLI against npm run dev", () => {
   let folder: string;
   let dev: ChildProcess;
+  let devOutput: string;
+  const blocker = createServer();
   let stackEnv: Record<string, string>;
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), "dev-checkout-"));
     await linkCheckout(folder);
     await mkdir(join(folder, ".dev"));
-    dev = await startDev(folder);
+    // Holds the default health port unless something else already does,
+    // so dev has to fall back to a free one.
+    blocker.listen(defaultHealthPort, "127.0.0.1");
+    await once(blocker, "listening").catch(() => undefined);
+    ({ child: dev, output: devOutput } = await startDev(folder));
     stackEnv = readStackEnvFile(join(folder, ".dev", "stack.env")) ?? {};
   });
   after(async () => {
@@ -209,7 +218,21 @@ describe("CLI against npm run dev", () => {
       dev.kill("SIGTERM");
       await once(dev, "exit");
     }
+    blocker.close();
     await rm(folder, { recursive: true, force: true });
+  });
+
+  test("taken health port falls back", () => {
+    assert.match(devOutput, /default health port in use/);
+    assert.doesNotMatch(devOutput, new RegExp(`:${defaultHealthPort}/healthz`));
+  });
+
+  test("start-up lines hide the token", () => {
+    const token = stackEnv.UPSTASH_REDIS_REST_TOKEN ?? "";
+    assert.ok(token.length > 0);
+    assert.ok(!devOutput.includes(token), "REST token printed");
+    assert.match(devOutput, /"webSocketProxy":"127\.0\.0\.1:\d+\/v2"/);
+    assert.match(devOutput, /"name":"redis".*"restUrl":"http:/);
   });
 
   test("stack file names every service", () => {
