@@ -92,7 +92,7 @@ export async function removeStaleStackEnvFile(path: string): Promise<boolean> {
   return true;
 }
 
-/** The file's variables, or undefined when there is no file. */
+/** Returns the file's variables, or undefined when there is no file. */
 export function readStackEnvFile(
   path: string = devStackEnvPath,
 ): Record<string, string> | undefined {

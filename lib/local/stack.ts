@@ -15,7 +15,7 @@ export interface LocalService {
   details?: Record<string, string | boolean>;
   /** Variables the bridge, functions and CLI need to reach it. */
   env: Record<string, string>;
-  /** Stops what this stack started for the service; a no-op when nothing. */
+  /** Stops what this stack started for the service, if anything. */
   stop(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export function reusedService(
   return { name, url, reused: true, env, stop: async () => {} };
 }
 
-/** The variables among `names` that are set and not blank in `env`. */
+/** Returns the variables among `names` that are set and not blank. */
 export function pickSet(
   env: EnvSource,
   names: readonly string[],
