@@ -69,7 +69,11 @@ export class Bridge {
   static async start(options: BridgeOptions): Promise<Bridge> {
     const { config, invoker } = options;
     const events = options.events ?? new BridgeEvents();
-    const connection = options.connection ?? (await connectNats(config.nats));
+    const connection =
+      options.connection ??
+      (await connectNats(config.nats, {
+        onConnectFailed: (failure) => events.emit("connect.failed", failure),
+      }));
 
     try {
       const jsm = await jetstreamManager(connection);

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { FailureKind } from "../dead-letter-headers.ts";
 import type { JobTypeName } from "../jobs/catalogue.ts";
+import type { ConnectFailure } from "../nats/connect.ts";
 
 /** Identifies one delivery of one job in every job event. */
 export interface DeliveryFields {
@@ -79,6 +80,8 @@ export interface BridgeEventMap {
     { jobType: JobTypeName; status: string; detail?: string },
   ];
   "connection.status": [{ status: string; server?: string }];
+  /** No server accepted the first connect, so the bridge tries again. */
+  "connect.failed": [ConnectFailure];
 }
 
 export class BridgeEvents extends EventEmitter<BridgeEventMap> {}

@@ -76,6 +76,9 @@ export function logBridgeEvents(
   events.on("consumer.status", (fields) =>
     logger.warn(fields, "consumer status"),
   );
+  events.on("connect.failed", ({ error, ...fields }) =>
+    logger.warn({ ...fields, err: error }, "connecting to NATS failed"),
+  );
   events.on("connection.status", (fields) => {
     const level =
       fields.status === "disconnect" || fields.status === "error"

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { describe, test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { readBridgeConfig } from "../../lib/config/bridge.ts";
@@ -253,5 +254,40 @@ describe("bridge startup configuration", () => {
     } finally {
       await nats.dispose();
     }
+  });
+
+  test("unreachable NATS logs each attempt", async () => {
+    const natsUrl = `nats://127.0.0.1:${await closedPort()}`;
+    const child = spawn(process.execPath, [bridgeScript], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HEALTH_PORT: "0",
+        HEALTH_HOST: "127.0.0.1",
+        NATS_URL: natsUrl,
+        ...lambdaSettings,
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const warnings: Record<string, unknown>[] = [];
+    try {
+      for await (const text of createInterface({ input: child.stdout })) {
+        const line = JSON.parse(text) as Record<string, unknown>;
+        if (line.msg === "connecting to NATS failed") warnings.push(line);
+        if (warnings.length === 2) break;
+      }
+    } finally {
+      child.kill();
+    }
+
+    assert.equal(warnings.length, 2);
+    assert.equal(warnings[0]?.level, "warn");
+    assert.equal(warnings[0]?.attempt, 1);
+    assert.equal(warnings[1]?.attempt, 2);
+    assert.deepEqual(warnings[0]?.servers, [natsUrl]);
+    assert.equal(warnings[0]?.retryInMs, 1_000);
+    assert.equal(warnings[1]?.retryInMs, 2_000);
+    const error = warnings[0]?.err as { message?: string } | undefined;
+    assert.match(error?.message ?? "", /connection refused/);
   });
 });
