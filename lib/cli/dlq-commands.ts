@@ -7,7 +7,11 @@ import {
   type StoredDeadLetter,
   selectDeadLetters,
 } from "./dead-letters.ts";
-import { replayDeadLetters } from "./dlq-replay.ts";
+import {
+  checkReplay,
+  type ReplayFailure,
+  replayDeadLetters,
+} from "./dlq-replay.ts";
 import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
 import { parseJobType } from "./input.ts";
 import { formatTable, type Output } from "./output.ts";
@@ -54,7 +58,7 @@ export function addDeadLetterCommands(
   dlq
     .command("replay")
     .description(
-      "republish dead letters to their original subjects, deleting each once the publish is acknowledged",
+      "republish dead letters to their job types' subjects, deleting each once the publish is acknowledged",
     )
     .argument(
       "[seq...]",
@@ -67,6 +71,7 @@ export function addDeadLetterCommands(
       (value) => parseSince(value),
     )
     .option("--dry-run", "list what would be replayed and change nothing")
+    .option("--force", "also replay payloads that fail the job type's schema")
     .option(
       "--rate <per-second>",
       "republish at most this many per second",
@@ -76,7 +81,10 @@ export function addDeadLetterCommands(
       "after",
       "\nSafe to run again after an interruption: a dead letter already republished " +
         "is recognised by its message id within the job stream's duplicate window " +
-        "(2 minutes by default) and stored once.\nExits 1 when a dead letter could not be replayed; it stays in the dead-letter stream.",
+        "(2 minutes by default) and stored once.\nA dead letter is replayed only to the subject of the job type in its " +
+        "Axumkit-Job-Type header; one naming another original subject or an unknown job type, " +
+        "or with a payload that fails the schema (unless --force), is reported and left.\n" +
+        "Exits 1 when a dead letter could not be replayed; it stays in the dead-letter stream.",
     )
     .action(connected(runReplay));
 
@@ -156,7 +164,7 @@ async function runShow(
 async function runReplay(
   context: CliContext,
   output: Output,
-  options: SelectOptions & { dryRun?: boolean; rate?: number },
+  options: SelectOptions & { dryRun?: boolean; force?: boolean; rate?: number },
   ...sequences: string[]
 ): Promise<ExitCode> {
   const { selection, missing } = await selectForChange(
@@ -167,20 +175,33 @@ async function runReplay(
 
   if (options.dryRun === true) {
     const deadLetters: Record<string, unknown>[] = [];
-    for await (const item of selection.read())
-      deadLetters.push(describeDeadLetter(item, false));
+    const failures: ReplayFailure[] = [];
+    for await (const item of selection.read()) {
+      const check = checkReplay(item, context.config.naming, options.force);
+      if (check.ok) {
+        deadLetters.push({
+          ...describeDeadLetter(item, false),
+          subject: check.subject,
+        });
+        output.line(
+          `would replay ${item.sequence} (${item.jobType}) to ${check.subject}`,
+        );
+      } else {
+        failures.push({ sequence: item.sequence, reason: check.reason });
+        output.problem(
+          `dead letter ${item.sequence} would not be replayed: ${check.reason}`,
+        );
+      }
+    }
     output.document({
       dryRun: true,
-      selected: deadLetters.length,
+      selected: deadLetters.length + failures.length,
       missing,
       deadLetters,
+      failures,
     });
-    for (const item of deadLetters) {
-      output.line(
-        `would replay ${item.sequence} (${item.jobType}) to ${item.originalSubject}`,
-      );
-    }
     output.line(`${deadLetters.length} dead letters would be replayed`);
+    if (failures.length > 0) return exitCodes.failed;
     return missing.length > 0 ? exitCodes.notFound : exitCodes.ok;
   }
 
@@ -190,6 +211,7 @@ async function runReplay(
     jsm: context.jsm,
     naming: context.config.naming,
     ratePerSecond: options.rate,
+    force: options.force,
     onProgress: (done) => progress.update(done),
   }).finally(() => progress.stop());
 

@@ -1,6 +1,8 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { deadLetterHeaders } from "../dead-letter-headers.ts";
 import { toError } from "../errors.ts";
 import { isJobTypeName } from "../jobs/catalogue.ts";
+import { decodeJob } from "../jobs/decode.ts";
 import { addressOf, type Naming } from "../jobs/naming.ts";
 import type { StoredDeadLetter } from "./dead-letters.ts";
 
@@ -10,6 +12,8 @@ export interface ReplayOptions {
   naming: Naming;
   /** Maximum dead letters republished per second; unlimited when absent. */
   ratePerSecond?: number;
+  /** When true, payloads that fail the job type's schema are replayed too. */
+  force?: boolean;
   /** Called after each dead letter, replayed or not. */
   onProgress?: (done: number) => void;
 }
@@ -27,9 +31,10 @@ export interface ReplayResult {
 }
 
 /**
- * Republishes each dead letter's original payload to its original subject
+ * Republishes each dead letter's original payload to its job type's subject
  * and deletes the dead letter once the job stream has acknowledged the
- * publish. The message id comes from the dead letter's own sequence. So
+ * publish. A dead letter that `checkReplay` rejects is reported and left in
+ * place. The message id comes from the dead letter's own sequence. So
  * when a replay is killed between the publish and the delete, running it
  * again does not store the job twice, as long as it runs within the job
  * stream's duplicate window (2 minutes unless the stream sets another).
@@ -64,8 +69,9 @@ async function replayOne(
   deadLetter: StoredDeadLetter,
   options: ReplayOptions,
 ): Promise<boolean> {
-  const subject = replaySubject(deadLetter, options.naming);
-  const ack = await options.js.publish(subject, deadLetter.payload, {
+  const check = checkReplay(deadLetter, options.naming, options.force);
+  if (!check.ok) throw new Error(check.reason);
+  const ack = await options.js.publish(check.subject, deadLetter.payload, {
     msgID: replayMessageId(options.naming, deadLetter.sequence),
   });
   await options.jsm.streams.deleteMessage(
@@ -81,18 +87,49 @@ export function replayMessageId(naming: Naming, sequence: number): string {
   return `replay:${naming.deadLetterStream}:${sequence}`;
 }
 
+export type ReplayCheck =
+  | { ok: true; subject: string }
+  | { ok: false; reason: string };
+
 /**
- * Returns the subject the job was first published to. A dead letter without
- * that header is sent to its job type's subject.
+ * Returns the subject a dead letter is replayed to: its job type's subject
+ * under the configured prefix, and nothing else. The headers come from
+ * whoever published to the dead-letter subjects, so a letter naming another
+ * original subject (a JetStream API subject, say) or an unknown job type is
+ * rejected, and so is a payload that fails the job type's schema unless
+ * `force` is set.
  */
-function replaySubject(deadLetter: StoredDeadLetter, naming: Naming): string {
-  if (deadLetter.originalSubject !== "") return deadLetter.originalSubject;
-  if (isJobTypeName(deadLetter.jobType)) {
-    return addressOf(deadLetter.jobType, naming).subject;
+export function checkReplay(
+  deadLetter: StoredDeadLetter,
+  naming: Naming,
+  force = false,
+): ReplayCheck {
+  const { jobType, originalSubject } = deadLetter;
+  if (!isJobTypeName(jobType)) {
+    return {
+      ok: false,
+      reason: `unknown job type ${JSON.stringify(jobType)} in header ${deadLetterHeaders.jobType}`,
+    };
   }
-  throw new Error(
-    "dead letter names neither its original subject nor a known job type",
-  );
+
+  const { subject } = addressOf(jobType, naming);
+  if (originalSubject !== "" && originalSubject !== subject) {
+    return {
+      ok: false,
+      reason: `original subject ${JSON.stringify(originalSubject)} is not ${jobType}'s job subject "${subject}"`,
+    };
+  }
+
+  if (!force) {
+    const decoded = decodeJob(jobType, deadLetter.payload);
+    if (!decoded.ok) {
+      return {
+        ok: false,
+        reason: `invalid ${jobType} payload (${decoded.reason}); fix it, purge it, or replay with --force`,
+      };
+    }
+  }
+  return { ok: true, subject };
 }
 
 async function waitForRate(

@@ -173,11 +173,21 @@ test("dlq show prints one dead letter or exits 4", async () => {
 });
 
 test("dlq replay by sequence republishes and removes it", async () => {
+  // The invalid index-user payload (sequence 3) would not be replayed.
   const dryRun = await runJobs(["dlq", "replay", "--dry-run", "--json"], env);
-  assert.equal(dryRun.code, 0, dryRun.stderr);
-  const planned = jsonOf<{ dryRun: boolean; selected: number }>(dryRun);
+  assert.equal(dryRun.code, 1, dryRun.stderr);
+  const planned = jsonOf<{
+    dryRun: boolean;
+    selected: number;
+    failures: { sequence: number; reason: string }[];
+  }>(dryRun);
   assert.equal(planned.dryRun, true);
   assert.equal(planned.selected, 3);
+  assert.deepEqual(
+    planned.failures.map((failure) => failure.sequence),
+    [3],
+  );
+  assert.match(planned.failures[0]?.reason ?? "", /^invalid index-user/);
   assert.equal(await deadLetterCount(), 3);
 
   const succeeded = waitForEvent<{ sequence: number; jobType: string }>(
