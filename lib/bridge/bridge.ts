@@ -2,7 +2,11 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { BridgeConfig } from "../config/bridge.ts";
 import type { Invoker } from "../invoke/invoker.ts";
-import { type JobTypeName, jobCatalogue } from "../jobs/catalogue.ts";
+import {
+  type JobTypeName,
+  jobCatalogue,
+  jobTypeNames,
+} from "../jobs/catalogue.ts";
 import { addressOf } from "../jobs/naming.ts";
 import { connectNats } from "../nats/connect.ts";
 import { AckConfirmer } from "./ack-confirmer.ts";
@@ -82,6 +86,11 @@ export class Bridge {
 
       const js = jetstream(connection);
       const acks = new AckConfirmer(connection);
+      const followUpSubjects = new Set(
+        jobTypeNames.map(
+          (jobType) => addressOf(jobType, config.naming).subject,
+        ),
+      );
       const consumers = config.jobTypes.map((jobType) => {
         const entry = jobCatalogue[jobType];
         const settings = options.jobTypeSettings?.[jobType] ?? {};
@@ -95,6 +104,7 @@ export class Bridge {
           maxDeliver: config.maxDeliver,
           retryBaseDelayMs: config.retryBaseDelayMs,
           throttleRetry: options.throttleRetry ?? defaultThrottleRetry,
+          followUpSubjects,
           concurrency: settings.concurrency ?? entry.concurrency,
           batchSize: settings.batchSize ?? entry.batchSize,
           batchWindowMs: settings.batchWindowMs ?? entry.batchWindowMs,

@@ -3,6 +3,7 @@ import {
   type FollowUpJob,
   type JobRecord,
   type JobResult,
+  type RecordFailure,
   recordIdOf,
 } from "../contract.ts";
 import { toError } from "../errors.ts";
@@ -39,6 +40,11 @@ export interface BatchContext {
   maxDeliver: number;
   retryBaseDelayMs: number;
   throttleRetry: ThrottleRetry;
+  /**
+   * The subjects a follow-up job may go to: every catalogue job type's
+   * subject under the configured subject prefix.
+   */
+  followUpSubjects: ReadonlySet<string>;
 }
 
 interface PendingRecord {
@@ -185,9 +191,19 @@ async function settleResult(
   pending: readonly PendingRecord[],
   result: JobResult,
 ): Promise<void> {
-  const failures = new Map(
+  const failures = new Map<string, RecordFailure>(
     result.failures.map((failure) => [failure.id, failure]),
   );
+  for (const followUp of result.enqueue) {
+    if (failures.has(followUp.recordId)) continue;
+    if (context.followUpSubjects.has(followUp.subject)) continue;
+    // The whole record fails, so none of its follow-ups is published.
+    failures.set(followUp.recordId, {
+      id: followUp.recordId,
+      retryable: false,
+      reason: `follow-up subject "${followUp.subject}" is not the subject of a catalogue job type`,
+    });
+  }
   const followUpErrors = await publishFollowUps(
     context,
     pending,

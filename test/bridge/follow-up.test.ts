@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { deleteStreams, storedCount } from "../support/dead-letters.ts";
+import { addressOf } from "../../lib/jobs/naming.ts";
+import {
+  deleteStreams,
+  readDeadLetters,
+  storedCount,
+} from "../support/dead-letters.ts";
 import { waitForEvent } from "../support/events.ts";
 import { startTestBridge } from "../support/test-bridge.ts";
 
@@ -36,8 +41,10 @@ test("retried record publishes each follow-up once", async (t) => {
       };
     },
   });
-  auditSubject = `${harness.config.naming.subjectPrefix}.audit`;
-  const auditStream = `${harness.config.naming.streamPrefix}_audit`;
+  // Another job type's subject, whose stream this bridge does not create.
+  const audit = addressOf("email", harness.config.naming);
+  auditSubject = audit.subject;
+  const auditStream = audit.stream;
   t.after(async () => {
     await deleteStreams(harness.jsm, [auditStream]);
     await harness.dispose();
@@ -82,4 +89,42 @@ test("retried record publishes each follow-up once", async (t) => {
   assert.deepEqual(batchNumbers.toSorted(), [0, 0, 1], "next batch ran once");
   assert.equal(await storedCount(harness.jsm, auditStream), 1);
   assert.equal(await storedCount(harness.jsm, harness.address.stream), 0);
+});
+
+test("follow-up to foreign subject fails", async (t) => {
+  const harness = await startTestBridge({
+    jobType: "reindex-posts",
+    process: async () => ({
+      enqueue: [
+        { subject: harness.address.subject, job: { batch_number: 1 } },
+        {
+          subject: `${harness.config.naming.deadLetterSubjectPrefix}.email`,
+          job: { forged: true },
+        },
+      ],
+    }),
+  });
+  t.after(() => harness.dispose());
+
+  const deadLettered = waitForEvent<{ kind: string; reason: string }>(
+    harness.bridge.events,
+    "job.dead-lettered",
+  );
+  const firstBatch = { after_id: null, reindex_id: reindexId, batch_number: 0 };
+  await harness.js.publish(harness.address.subject, JSON.stringify(firstBatch));
+  const dead = await deadLettered;
+
+  assert.equal(dead.kind, "permanent");
+  assert.equal(
+    dead.reason,
+    `follow-up subject "${harness.config.naming.deadLetterSubjectPrefix}.email" is not the subject of a catalogue job type`,
+  );
+  // Neither follow-up of the failed record was published.
+  assert.equal(harness.calls.length, 1);
+  assert.equal(await storedCount(harness.jsm, harness.address.stream), 0);
+  const letters = await readDeadLetters(
+    harness.jsm,
+    harness.config.naming.deadLetterStream,
+  );
+  assert.equal(letters.length, 1);
 });
