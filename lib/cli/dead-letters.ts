@@ -23,6 +23,12 @@ export interface StoredDeadLetter {
   failedAt: string | null;
   /** When the dead-letter stream stored it. */
   storedAt: string;
+  /**
+   * The same time in nanoseconds since the Unix epoch, as a decimal string.
+   * A stream deleted and created again restarts its sequences, but its
+   * messages get later times.
+   */
+  storedAtNanos: string;
   payload: Uint8Array;
 }
 
@@ -78,7 +84,7 @@ export async function selectDeadLetters(
             sequence: message.seq,
             headers: message.headers,
             data: message.data,
-            storedAt: new Date(Math.floor(message.info.timestampNanos / 1e6)),
+            storedAtNanos: message.timestampNanos,
           });
           if (message.info.pending === 0) return;
         }
@@ -108,7 +114,7 @@ export async function getDeadLetter(
     sequence: stored.seq,
     headers: stored.header,
     data: stored.data,
-    storedAt: stored.time,
+    storedAtNanos: nanosOf(stored.timestamp),
   });
 }
 
@@ -116,7 +122,25 @@ interface RawDeadLetter {
   sequence: number;
   headers: MsgHdrs | undefined;
   data: Uint8Array;
-  storedAt: Date;
+  storedAtNanos: bigint;
+}
+
+/**
+ * Converts an RFC 3339 time with up to nine fraction digits, as nats-server
+ * writes it (`2026-01-02T03:04:05.123456789Z`), to nanoseconds since the
+ * Unix epoch.
+ */
+export function nanosOf(timestamp: string): bigint {
+  const match =
+    /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(
+      timestamp,
+    );
+  const [, wholeSeconds = "", fraction = "", zone = ""] = match ?? [];
+  const ms = Date.parse(wholeSeconds + zone);
+  if (match === null || Number.isNaN(ms)) {
+    throw new Error(`invalid stored message time "${timestamp}"`);
+  }
+  return BigInt(ms) * 1_000_000n + BigInt(fraction.padEnd(9, "0"));
 }
 
 function toDeadLetter(raw: RawDeadLetter): StoredDeadLetter {
@@ -134,7 +158,8 @@ function toDeadLetter(raw: RawDeadLetter): StoredDeadLetter {
     failureKind: header(deadLetterHeaders.failureKind) ?? null,
     lastError: header(deadLetterHeaders.lastError) ?? "",
     failedAt: header(deadLetterHeaders.failedAt) ?? null,
-    storedAt: raw.storedAt.toISOString(),
+    storedAt: new Date(Number(raw.storedAtNanos / 1_000_000n)).toISOString(),
+    storedAtNanos: raw.storedAtNanos.toString(),
     payload: raw.data,
   };
 }

@@ -34,10 +34,11 @@ export interface ReplayResult {
  * Republishes each dead letter's original payload to its job type's subject
  * and deletes the dead letter once the job stream has acknowledged the
  * publish. A dead letter that `checkReplay` rejects is reported and left in
- * place. The message id comes from the dead letter's own sequence. So
- * when a replay is killed between the publish and the delete, running it
- * again does not store the job twice, as long as it runs within the job
- * stream's duplicate window (2 minutes unless the stream sets another).
+ * place. The message id comes from the dead letter's sequence and stored
+ * time. So when a replay is killed between the publish and the delete,
+ * running it again does not store the job twice, as long as it runs within
+ * the job stream's duplicate window (2 minutes unless the stream sets
+ * another).
  */
 export async function replayDeadLetters(
   deadLetters: AsyncIterable<StoredDeadLetter>,
@@ -72,7 +73,7 @@ async function replayOne(
   const check = checkReplay(deadLetter, options.naming, options.force);
   if (!check.ok) throw new Error(check.reason);
   const ack = await options.js.publish(check.subject, deadLetter.payload, {
-    msgID: replayMessageId(options.naming, deadLetter.sequence),
+    msgID: replayMessageId(options.naming, deadLetter),
   });
   await options.jsm.streams.deleteMessage(
     options.naming.deadLetterStream,
@@ -82,9 +83,16 @@ async function replayOne(
   return ack.duplicate;
 }
 
-/** Builds the message id a replayed dead letter is published with. */
-export function replayMessageId(naming: Naming, sequence: number): string {
-  return `replay:${naming.deadLetterStream}:${sequence}`;
+/**
+ * Builds the message id a replayed dead letter is published with. The
+ * stored time keeps it unique when the dead-letter stream is deleted and
+ * created again, which restarts its sequences.
+ */
+export function replayMessageId(
+  naming: Naming,
+  deadLetter: Pick<StoredDeadLetter, "sequence" | "storedAtNanos">,
+): string {
+  return `replay:${naming.deadLetterStream}:${deadLetter.sequence}:${deadLetter.storedAtNanos}`;
 }
 
 export type ReplayCheck =

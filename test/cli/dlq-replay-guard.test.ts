@@ -151,3 +151,38 @@ test("replay leaves forged dead letters", async () => {
   assert.equal((await jobPayloads()).length, 2);
   assert.equal(await deadLetterCount(), 2);
 });
+
+test("replay after dead-letter stream recreated", async () => {
+  await recreateDeadLetterStream();
+  await jsm.streams.purge(address.stream);
+  const firstPostId = randomUUID();
+  const firstSequence = await putDeadLetter(
+    "index-post",
+    address.subject,
+    indexPost(firstPostId),
+  );
+  const first = await runJobs(["dlq", "replay", "--json"], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(jsonOf<ReplayOutput>(first).replayed, 1);
+
+  // A new stream starts at sequence 1 again, inside the duplicate window.
+  await recreateDeadLetterStream();
+  const secondPostId = randomUUID();
+  const secondSequence = await putDeadLetter(
+    "index-post",
+    address.subject,
+    indexPost(secondPostId),
+  );
+  assert.equal(secondSequence, firstSequence);
+
+  const second = await runJobs(["dlq", "replay", "--json"], env);
+  assert.equal(second.code, 0, second.stderr);
+  const result = jsonOf<ReplayOutput>(second);
+  assert.equal(result.replayed, 1);
+  assert.equal(result.duplicates, 0);
+  assert.deepEqual(await jobPayloads(), [
+    indexPost(firstPostId),
+    indexPost(secondPostId),
+  ]);
+  assert.equal(await deadLetterCount(), 0);
+});

@@ -140,15 +140,15 @@ test("replay after a kill between publish and delete stores once", async () => {
 
   // What a replay killed right after its publish leaves behind: the job
   // republished with the replay's message id, the dead letter still there.
-  const list = jsonOf<{ deadLetters: { sequence: number }[] }>(
-    await runJobs(["dlq", "list", "--json"], env),
-  );
-  const sequence = list.deadLetters[0]?.sequence;
-  assert.ok(sequence !== undefined);
+  const list = jsonOf<{
+    deadLetters: { sequence: number; storedAtNanos: string }[];
+  }>(await runJobs(["dlq", "list", "--json"], env));
+  const [listed] = list.deadLetters;
+  assert.ok(listed !== undefined);
   const interrupted = await js.publish(
     address.subject,
     JSON.stringify({ post_id, action: "Index" }),
-    { msgID: replayMessageId(config.naming, sequence) },
+    { msgID: replayMessageId(config.naming, listed) },
   );
   assert.equal(interrupted.duplicate, false);
 
