@@ -191,6 +191,19 @@ async function settleResult(
   pending: readonly PendingRecord[],
   result: JobResult,
 ): Promise<void> {
+  // Retry the whole batch: a result naming records outside it cannot be
+  // trusted to say which succeeded (follow-up message ids stop doubles).
+  const unknownId = unknownRecordIdOf(pending, result);
+  if (unknownId !== undefined) {
+    const reason = `function result names record id "${unknownId}", which is not in the batch`;
+    await Promise.all(
+      pending.map(({ message }) =>
+        settleFailure(settle, message, { retryable: true, reason }),
+      ),
+    );
+    return;
+  }
+
   const failures = new Map<string, RecordFailure>(
     result.failures.map((failure) => [failure.id, failure]),
   );
@@ -227,6 +240,19 @@ async function settleResult(
       return settleSuccess(settle, message);
     }),
   );
+}
+
+/** Returns the first failure or follow-up record id not in the batch. */
+function unknownRecordIdOf(
+  pending: readonly PendingRecord[],
+  result: JobResult,
+): string | undefined {
+  const known = new Set(pending.map(({ record }) => record.id));
+  const named = [
+    ...result.failures.map(({ id }) => id),
+    ...result.enqueue.map(({ recordId }) => recordId),
+  ];
+  return named.find((id) => !known.has(id));
 }
 
 /**

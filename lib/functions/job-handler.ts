@@ -16,7 +16,8 @@ import { FunctionMetrics } from "../metrics/function-metrics.ts";
 export interface BatchOutcome {
   /** Record id to what it threw. Records not listed succeeded. */
   errors: Map<string, unknown>;
-  enqueue: Omit<FollowUpJob, "recordId">[] | FollowUpJob[];
+  /** Follow-ups, each naming the record of this batch that produced it. */
+  enqueue: FollowUpJob[];
 }
 
 export type BatchProcessor<Job> = (
@@ -102,11 +103,16 @@ export function createJobHandler<Name extends JobTypeName>(
       failures.push({ id, retryable, reason: error.message });
     }
 
-    const fallbackRecordId = valid[0]?.id ?? "";
-    const enqueue = outcome.enqueue.map((item) => ({
-      recordId: fallbackRecordId,
-      ...item,
-    }));
+    const validIds = new Set(valid.map(({ id }) => id));
+    for (const { recordId, subject } of outcome.enqueue) {
+      // A wrong id would tie the follow-up to another record's retries.
+      if (!validIds.has(recordId)) {
+        throw new Error(
+          `follow-up to "${subject}" names record id "${recordId}", which is not a valid record of this batch`,
+        );
+      }
+    }
+    const enqueue = outcome.enqueue;
     await metrics.recordBatch({
       records: parsedEvent.records,
       failures,
@@ -134,7 +140,7 @@ export function forEachRecord<Job>(
       records.map((record) => processRecord(record.job, record)),
     );
 
-    const outcome = emptyOutcome() as BatchOutcome & { enqueue: FollowUpJob[] };
+    const outcome = emptyOutcome();
     settled.forEach((result, index) => {
       const record = records[index] as JobRecord<Job>;
       if (result.status === "rejected") {
