@@ -13,7 +13,11 @@ import { AckConfirmer } from "./ack-confirmer.ts";
 import { BridgeEvents } from "./events.ts";
 import { JobConsumer } from "./job-consumer.ts";
 import { MaxDeliveriesWatcher } from "./max-deliveries.ts";
-import { provision, provisionJobType } from "./provision.ts";
+import {
+  ensureDeadLetterStream,
+  provision,
+  provisionJobType,
+} from "./provision.ts";
 import { defaultThrottleRetry, type ThrottleRetry } from "./throttle-retry.ts";
 
 /** Per job type overrides of the catalogue's consumption settings. */
@@ -86,6 +90,8 @@ export class Bridge {
 
       const js = jetstream(connection);
       const acks = new AckConfirmer(connection);
+      const createMissingDeadLetterStream = () =>
+        ensureDeadLetterStream(jsm, config, events);
       const followUpSubjects = new Set(
         jobTypeNames.map(
           (jobType) => addressOf(jobType, config.naming).subject,
@@ -105,6 +111,7 @@ export class Bridge {
           retryBaseDelayMs: config.retryBaseDelayMs,
           throttleRetry: options.throttleRetry ?? defaultThrottleRetry,
           followUpSubjects,
+          ensureDeadLetterStream: createMissingDeadLetterStream,
           concurrency: settings.concurrency ?? entry.concurrency,
           batchSize: settings.batchSize ?? entry.batchSize,
           batchWindowMs: settings.batchWindowMs ?? entry.batchWindowMs,
@@ -126,6 +133,7 @@ export class Bridge {
         events,
         retryBaseDelayMs: config.retryBaseDelayMs,
         maxDeliver: config.maxDeliver,
+        ensureDeadLetterStream: createMissingDeadLetterStream,
         isInFlight: (stream, sequence) =>
           consumers.some((consumer) => consumer.hasInFlight(stream, sequence)),
       });

@@ -1,7 +1,8 @@
-import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { JetStreamClient, JsMsg, PubAck } from "@nats-io/jetstream";
 import { headers } from "@nats-io/nats-core";
 import { deadLetterHeaders, type FailureKind } from "../dead-letter-headers.ts";
 import type { JobAddress } from "../jobs/naming.ts";
+import { NoStreamError, toPublishError } from "./no-stream.ts";
 
 /** NATS headers are single-line; long reasons are cut to keep them small. */
 const maxReasonLength = 2_000;
@@ -33,11 +34,13 @@ export interface DeadLetterPublished {
  * Publishes the original payload with its failure headers to the
  * dead-letter stream and waits for the stream to store it. The message id
  * makes a second publish of the same job (after a crash before the ack) a
- * duplicate the server drops.
+ * duplicate the server drops. When no stream captures the dead-letter
+ * subject, it calls `ensureStream` and publishes once more.
  */
 export async function publishDeadLetter(
   js: JetStreamClient,
   deadLetter: DeadLetter,
+  ensureStream: () => Promise<void>,
 ): Promise<DeadLetterPublished> {
   const { address, message, kind, reason } = deadLetter;
   const header = headers();
@@ -57,10 +60,27 @@ export async function publishDeadLetter(
     message.seq,
     message.info.timestampNanos,
   );
-  const ack = await js.publish(address.deadLetterSubject, message.data, {
-    headers: header,
-    msgID: messageId,
-  });
+  const publish = async () => {
+    try {
+      return await js.publish(address.deadLetterSubject, message.data, {
+        headers: header,
+        msgID: messageId,
+      });
+    } catch (thrown) {
+      throw toPublishError(thrown, address.deadLetterSubject);
+    }
+  };
+
+  let ack: PubAck;
+  try {
+    ack = await publish();
+  } catch (thrown) {
+    // The bridge creates a missing dead-letter stream, as it does a
+    // missing consumer, and tries once more.
+    if (!(thrown instanceof NoStreamError)) throw thrown;
+    await ensureStream();
+    ack = await publish();
+  }
   return { messageId, duplicate: ack.duplicate };
 }
 

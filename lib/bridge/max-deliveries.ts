@@ -31,6 +31,8 @@ export interface MaxDeliveriesOptions {
   retryBaseDelayMs: number;
   /** The consumers' `max_deliver`; an advisory below it is ignored. */
   maxDeliver: number;
+  /** Creates the dead-letter stream if it is missing. */
+  ensureDeadLetterStream: () => Promise<void>;
   /** Whether this bridge has that message unsettled right now. */
   isInFlight: (stream: string, sequence: number) => boolean;
 }
@@ -212,12 +214,11 @@ export class MaxDeliveriesWatcher {
     };
 
     const published = await this.#retry(fields, async () => {
-      const { duplicate, messageId } = await publishDeadLetter(js, {
-        address,
-        message: source,
-        kind: "exhausted",
-        reason: advisoryReason,
-      });
+      const { duplicate, messageId } = await publishDeadLetter(
+        js,
+        { address, message: source, kind: "exhausted", reason: advisoryReason },
+        this.#options.ensureDeadLetterStream,
+      );
       if (duplicate) {
         events.emit("dead-letter.duplicate", { ...fields, messageId });
       }

@@ -13,6 +13,7 @@ import type { JobAddress } from "../jobs/naming.ts";
 import type { AckConfirmer } from "./ack-confirmer.ts";
 import type { BridgeEvents } from "./events.ts";
 import { keepInProgress } from "./in-progress.ts";
+import { toPublishError } from "./no-stream.ts";
 import {
   deliveryFields,
   type SettleContext,
@@ -45,6 +46,8 @@ export interface BatchContext {
    * subject under the configured subject prefix.
    */
   followUpSubjects: ReadonlySet<string>;
+  /** Creates the dead-letter stream if it is missing. */
+  ensureDeadLetterStream: () => Promise<void>;
 }
 
 interface PendingRecord {
@@ -292,7 +295,7 @@ async function publishFollowUps(
           },
         );
       } catch (thrown) {
-        const error = toError(thrown);
+        const error = toError(toPublishError(thrown, followUp.subject));
         errors.set(followUp.recordId, error);
         const message = messageOf.get(followUp.recordId);
         if (message !== undefined) {

@@ -307,7 +307,7 @@ async function addConsumer(
   }
 }
 
-async function ensureDeadLetterStream(
+export async function ensureDeadLetterStream(
   jsm: JetStreamManager,
   config: ProvisionConfig,
   events?: BridgeEvents,

@@ -13,6 +13,8 @@ export interface SettleContext extends ConfirmAckContext {
   events: BridgeEvents;
   maxDeliver: number;
   retryBaseDelayMs: number;
+  /** Creates the dead-letter stream if it is missing. */
+  ensureDeadLetterStream: () => Promise<void>;
   /** When the batch started, from `performance.now()`. */
   startedAt: number;
 }
@@ -72,12 +74,11 @@ export async function settleFailure(
 
   const kind = failure.kind ?? (failure.retryable ? "exhausted" : "permanent");
   try {
-    const published = await publishDeadLetter(context.js, {
-      address: context.address,
-      message,
-      kind,
-      reason: failure.reason,
-    });
+    const published = await publishDeadLetter(
+      context.js,
+      { address: context.address, message, kind, reason: failure.reason },
+      context.ensureDeadLetterStream,
+    );
     if (published.duplicate) {
       context.events.emit("dead-letter.duplicate", {
         ...fields,

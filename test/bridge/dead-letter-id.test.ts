@@ -100,7 +100,9 @@ test("same job dead letter is duplicate", async (t) => {
     kind: "exhausted" as const,
     reason: "stored before a crash",
   };
-  const published = await publishDeadLetter(js, deadLetter);
+  const published = await publishDeadLetter(js, deadLetter, async () => {
+    throw new Error("the dead-letter stream exists");
+  });
   assert.equal(published.duplicate, false);
   assert.equal(
     published.messageId,

@@ -80,7 +80,10 @@ test("retried record publishes each follow-up once", async (t) => {
   await bothSucceeded;
 
   assert.equal(retry.deliveryCount, 1);
-  assert.match(retry.reason, /^publishing a follow-up job failed/);
+  assert.equal(
+    retry.reason,
+    `publishing a follow-up job failed: no stream captures subject ${auditSubject}`,
+  );
   const batchNumbers = harness.calls.map(
     (record) => (record.job as { batch_number: number }).batch_number,
   );

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { DiscardPolicy } from "@nats-io/jetstream";
 import type { BridgeEventMap } from "../../lib/bridge/events.ts";
 import { advisoryReason } from "../../lib/bridge/max-deliveries.ts";
 import { readDeadLetters, storedCount } from "../support/dead-letters.ts";
@@ -17,7 +18,7 @@ const job = {
   template: { Verification: { username: "ann", token: "t", valid_minutes: 5 } },
 };
 
-test("last delivery without DLQ still dead-lettered", async (t) => {
+test("rejected last dead letter still stored", async (t) => {
   const server = await startOwnNatsServer();
   // node:test runs after hooks in the order they were added, and the
   // bridge must stop before its server does.
@@ -38,17 +39,25 @@ test("last delivery without DLQ still dead-lettered", async (t) => {
   const { jsm, address } = harness;
   const deadLetterStream = harness.config.naming.deadLetterStream;
 
-  // Without its stream, publishing the dead letter on the last delivery
-  // fails, so the bridge naks a job the server will not deliver again.
-  const { config: deadLetterConfig } = await jsm.streams.info(deadLetterStream);
-  await jsm.streams.delete(deadLetterStream);
+  // A full dead-letter stream that discards new messages rejects the dead
+  // letter on the last delivery, so the bridge naks a job the server will
+  // not deliver again.
+  await jsm.streams.update(deadLetterStream, {
+    max_msgs: 1,
+    discard: DiscardPolicy.New,
+  });
+  await harness.js.publish(`${address.deadLetterSubject}-filler`, "filler");
 
   // The first failure is the bridge's on the last delivery, the second the
-  // advisory handler's first try. Then the stream comes back.
+  // advisory handler's first try. Then the stream accepts messages again.
   const failures: BridgeEventMap["dead-letter.failed"][0][] = [];
   harness.bridge.events.on("dead-letter.failed", (event) => {
     failures.push(event);
-    if (failures.length === 2) void jsm.streams.add(deadLetterConfig);
+    if (failures.length === 2) {
+      void jsm.streams
+        .purge(deadLetterStream)
+        .then(() => jsm.streams.update(deadLetterStream, { max_msgs: -1 }));
+    }
   });
   const deadLettered = waitForEvent<DeadLettered>(
     harness.bridge.events,
