@@ -52,16 +52,30 @@ export function importFunctionModule(source?: EnvSource): HandlerLoader {
   };
 }
 
+export interface InProcessInvokerOptions {
+  /**
+   * Timeout per job type, in place of the catalogue's `timeoutSeconds`.
+   * Tests use it to time out a hung function quickly.
+   */
+  timeoutMs?: Partial<Record<JobTypeName, number>>;
+}
+
 /**
  * Calls the functions' handlers in this process, through the same contract
- * and outcome rules as the Lambda invoker. Used by local runs and tests.
+ * and outcome rules as the Lambda invoker, and with the same timeout per
+ * job type. Used by local runs and tests.
  */
 export class InProcessInvoker implements Invoker {
   readonly #load: HandlerLoader;
+  readonly #options: InProcessInvokerOptions;
   readonly #handlers = new Map<JobTypeName, JobHandler>();
 
-  constructor(load: HandlerLoader = importFunctionModule()) {
+  constructor(
+    load: HandlerLoader = importFunctionModule(),
+    options: InProcessInvokerOptions = {},
+  ) {
     this.#load = load;
+    this.#options = options;
   }
 
   async start(jobTypes: readonly JobTypeName[]): Promise<void> {
@@ -72,6 +86,15 @@ export class InProcessInvoker implements Invoker {
     }
   }
 
+  /**
+   * Runs the handler and fails the invoke as retryable once the job type's
+   * timeout elapses, as Lambda does.
+   *
+   * NOTE: a timed-out handler cannot be stopped in-process, so it keeps
+   * running and its side effects (a deletion, a sent mail) may still happen.
+   * Its late result or error is dropped. The clients' own request timeouts,
+   * below the function timeout, make most such calls end soon after.
+   */
   async invoke(
     jobType: JobTypeName,
     event: Parameters<Invoker["invoke"]>[1],
@@ -81,21 +104,46 @@ export class InProcessInvoker implements Invoker {
       throw new Error(`no handler started for job type "${jobType}"`);
     }
 
+    const timeoutMs =
+      this.#options.timeoutMs?.[jobType] ??
+      jobCatalogue[jobType].timeoutSeconds * 1_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<InvokeOutcome>((resolve) => {
+      timer = setTimeout(
+        () =>
+          resolve(failed(`function timed out after ${timeoutMs / 1_000} s`)),
+        timeoutMs,
+      );
+      // A hung handler must not keep a stopped bridge's process alive.
+      timer.unref();
+    });
     try {
-      const result = jobResultSchema.safeParse(await handler(event));
-      if (!result.success) {
-        return failed(
-          `function returned a malformed result: ${result.error.message}`,
-        );
-      }
-      return { status: "completed", result: result.data };
-    } catch (thrown) {
-      return failed(`function threw: ${toError(thrown).message}`);
+      return await Promise.race([runHandler(handler, event), timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   async close(): Promise<void> {
     this.#handlers.clear();
+  }
+}
+
+/** Calls the handler and turns what it returns or throws into an outcome. */
+async function runHandler(
+  handler: JobHandler,
+  event: Parameters<Invoker["invoke"]>[1],
+): Promise<InvokeOutcome> {
+  try {
+    const result = jobResultSchema.safeParse(await handler(event));
+    if (!result.success) {
+      return failed(
+        `function returned a malformed result: ${result.error.message}`,
+      );
+    }
+    return { status: "completed", result: result.data };
+  } catch (thrown) {
+    return failed(`function threw: ${toError(thrown).message}`);
   }
 }
 
