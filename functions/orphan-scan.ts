@@ -1,3 +1,4 @@
+import { cronClientTimeouts } from "../lib/client-timeouts.ts";
 import type { EnvSource } from "../lib/config/env-reader.ts";
 import { readOrphanScanConfig } from "../lib/config/orphan-scan.ts";
 import {
@@ -21,7 +22,7 @@ export function createHandler(
     setup: (env, logger) => {
       const config = readOrphanScanConfig(env);
       const database = readDatabaseConfig(env);
-      const s3 = createS3Client(config.content.store);
+      const s3 = createS3Client(config.content.store, cronClientTimeouts);
 
       return async (runLogger) => {
         const pool = createDatabasePool(database, logger);

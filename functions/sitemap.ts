@@ -1,3 +1,4 @@
+import { cronClientTimeouts } from "../lib/client-timeouts.ts";
 import type { EnvSource } from "../lib/config/env-reader.ts";
 import { readSitemapConfig } from "../lib/config/sitemap.ts";
 import {
@@ -22,7 +23,7 @@ export function createHandler(
     setup: (env, logger) => {
       const config = readSitemapConfig(env);
       const database = readDatabaseConfig(env);
-      const s3 = createS3Client(config.store);
+      const s3 = createS3Client(config.store, cronClientTimeouts);
 
       return async (runLogger) => {
         const pool = createDatabasePool(database, logger);

@@ -1,4 +1,5 @@
 import type { SESClient } from "@aws-sdk/client-ses";
+import { awsRequestHandler, jobClientTimeouts } from "../client-timeouts.ts";
 import type { SesConfig } from "../config/email.ts";
 import { classifySesError } from "./ses-errors.ts";
 
@@ -39,6 +40,7 @@ export function createSesClient(config: SesConfig): SesClientSource {
           region: config.region,
           endpoint: config.endpoint,
           credentials: config.credentials,
+          requestHandler: awsRequestHandler(jobClientTimeouts),
         }),
     );
     return client;

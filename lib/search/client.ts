@@ -4,6 +4,7 @@ import {
   MeilisearchApiError,
   type Task,
 } from "meilisearch";
+import { jobClientTimeouts } from "../client-timeouts.ts";
 import type { SearchConfig } from "./config.ts";
 
 /** A Meilisearch task that ended `failed` or `canceled`. Retryable. */
@@ -27,7 +28,8 @@ export function createSearchClient(config: SearchConfig): Meilisearch {
   return new Meilisearch({
     host: config.host,
     apiKey: config.apiKey,
-    timeout: config.taskTimeoutMs,
+    // The timeout of each HTTP request; waiting for a task has its own.
+    timeout: Math.min(config.taskTimeoutMs, jobClientTimeouts.requestMs),
     defaultWaitOptions: { timeout: config.taskTimeoutMs, interval: 25 },
   });
 }
