@@ -6,6 +6,7 @@ import type {
 } from "@nats-io/jetstream";
 import { toError } from "../errors.ts";
 import { Batcher } from "./batcher.ts";
+import { stopInProgress } from "./in-progress.ts";
 import { type BatchContext, processBatch } from "./process-batch.ts";
 
 export interface JobConsumerOptions extends BatchContext {
@@ -41,7 +42,8 @@ export class JobConsumer {
   readonly #options: JobConsumerOptions;
   readonly #capacity: number;
   readonly #batcher: Batcher<JsMsg>;
-  readonly #running = new Set<Promise<void>>();
+  /** Running batches and their messages. */
+  readonly #running = new Map<Promise<void>, JsMsg[]>();
   #inFlight = 0;
   /** Stream sequences of the messages counted in `#inFlight`. */
   readonly #sequences = new Set<number>();
@@ -104,8 +106,9 @@ export class JobConsumer {
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([Promise.all(this.#running), deadline]);
+    await Promise.race([Promise.all(this.#running.keys()), deadline]);
     clearTimeout(timer);
+    for (const batch of this.#running.values()) stopInProgress(batch);
     return this.#inFlight;
   }
 
@@ -234,7 +237,7 @@ export class JobConsumer {
         this.#running.delete(task);
         this.#release(batch);
       });
-    this.#running.add(task);
+    this.#running.set(task, batch);
   }
 
   #release(messages: readonly JsMsg[]): void {
