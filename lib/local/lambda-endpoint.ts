@@ -24,8 +24,8 @@ import {
 } from "./lambda-endpoint-function.ts";
 import {
   type InvokeReply,
-  readBody,
   RequestTooLargeError,
+  readBody,
   recordFieldsOf,
   sendError,
   sendExecution,
