@@ -22,7 +22,26 @@ export class ConfigError extends Error {
 /** Turns whatever was thrown into an Error, keeping the original as cause. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
-  return new Error(String(thrown), { cause: thrown });
+  return new Error(describeThrown(thrown), { cause: thrown });
+}
+
+/**
+ * Describes a thrown value that is not an Error. `String()` alone throws on
+ * an object without a prototype and gives "[object Object]" for others.
+ */
+function describeThrown(thrown: unknown): string {
+  if (typeof thrown === "string") return thrown;
+  if (typeof thrown !== "object" || thrown === null) return String(thrown);
+
+  const message: unknown = (thrown as { message?: unknown }).message;
+  if (typeof message === "string") return message;
+  try {
+    const json = JSON.stringify(thrown);
+    if (json !== undefined) return `non-Error value thrown: ${json}`;
+  } catch {
+    // A cyclic or BigInt-holding object falls through to its tag.
+  }
+  return `non-Error value thrown: ${Object.prototype.toString.call(thrown)}`;
 }
 
 /** Whether a thrown value marks a permanent failure. */
