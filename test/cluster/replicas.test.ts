@@ -57,7 +57,12 @@ test("replica changes keep queued jobs", async () => {
     address.consumer,
   );
   assert.equal(raisedConsumer.config.num_replicas, 3);
-  assert.equal(raisedConsumer.num_pending, 500);
+  // A new consumer leader reports its pending count once it has caught up.
+  await eventually(
+    async () =>
+      (await jsm.consumers.info(address.stream, address.consumer))
+        .num_pending === 500,
+  );
 
   await provision(jsm, { ...config, replicas: 1 });
   const lowered = await jsm.streams.info(address.stream);
@@ -68,7 +73,12 @@ test("replica changes keep queued jobs", async () => {
     address.consumer,
   );
   assert.equal(loweredConsumer.config.num_replicas, 1);
-  assert.equal(loweredConsumer.num_pending, 500);
+  // A new consumer leader reports its pending count once it has caught up.
+  await eventually(
+    async () =>
+      (await jsm.consumers.info(address.stream, address.consumer))
+        .num_pending === 500,
+  );
 
   const tally = new JobTally();
   bridges.push(...(await startBridgeReplicas(1, { config, tally, workMs: 0 })));
