@@ -22,4 +22,4 @@ COPY bin/bridge.ts ./bin/bridge.ts
 COPY lib ./lib
 USER node
 EXPOSE 9464
-CMD ["node", "bin/bridge.ts"]
+CMD ["node", "--max-semi-space-size=4", "bin/bridge.ts"]

@@ -1,3 +1,4 @@
+import { bridgeCommand } from "../lib/bridge/node-command.ts";
 import { type SecretName, secretVariables } from "../lib/config/source.ts";
 import { functionNameVariable } from "../lib/invoke/lambda-config.ts";
 import { type JobTypeName, jobCatalogue } from "../lib/jobs/catalogue.ts";
@@ -53,7 +54,7 @@ export function createBridge(
       memoryUtilization: false,
     },
     image: bridge.image ?? { context: ".", dockerfile: "Dockerfile" },
-    command: ["node", "bin/bridge.ts"],
+    command: bridgeCommand,
     environment: bridgeEnvironment(settings, jobFunctions),
     ssm: Object.fromEntries(
       parameters.map(({ variable, parameter }) => [variable, parameter.arn]),

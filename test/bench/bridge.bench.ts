@@ -31,6 +31,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { Queue, Worker } from "bullmq";
 import { AckConfirmer } from "../../lib/bridge/ack-confirmer.ts";
 import type { BridgeOptions } from "../../lib/bridge/bridge.ts";
+import { bridgeNodeFlags } from "../../lib/bridge/node-command.ts";
 import { provision } from "../../lib/bridge/provision.ts";
 import { jobCatalogue } from "../../lib/jobs/catalogue.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
@@ -186,6 +187,7 @@ async function bridgePeakRssKb(
 ): Promise<number> {
   return withBacklog(connection, count, async (config) => {
     const { stdout } = await promisify(execFile)(process.execPath, [
+      ...bridgeNodeFlags,
       rssScript,
       JSON.stringify(config),
       String(count),

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
+import {
+  bridgeCommand,
+  bridgeNodeFlags,
+} from "../../lib/bridge/node-command.ts";
 import { runtimeImports } from "./imports.ts";
 
 // Docker is not available to the tests, so the bridge image is checked by
@@ -90,10 +94,7 @@ test("bridge runs as a non-root user", () => {
   );
   assert.ok(userIndex < commandIndex, "USER comes before CMD");
   assert.equal(last?.keyword, "CMD");
-  assert.deepEqual(JSON.parse(last?.argument ?? "[]"), [
-    "node",
-    "bin/bridge.ts",
-  ]);
+  assert.deepEqual(JSON.parse(last?.argument ?? "[]"), bridgeCommand);
 });
 
 test("only production dependencies are installed", () => {
@@ -184,5 +185,16 @@ test("image holds every file the bridge imports", () => {
   const { dependencies } = packageJson();
   for (const name of packages) {
     assert.ok(name in dependencies, `${name} is a production dependency`);
+  }
+});
+
+test("npm bridge script uses the bridge flags", () => {
+  const script = (
+    JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts.bridge;
+  for (const flag of bridgeNodeFlags) {
+    assert.ok(script?.includes(flag), `${flag} in "${script}"`);
   }
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { bridgeCommand } from "../../lib/bridge/node-command.ts";
 import { readBridgeConfig } from "../../lib/config/bridge.ts";
 import { cronCatalogue, cronNames } from "../../lib/cron/catalogue.ts";
 import { ConfigError } from "../../lib/errors.ts";
@@ -257,7 +258,7 @@ test("bridge runs as a small Fargate service", async () => {
   assert.equal(scaling.min, 1);
   assert.equal(scaling.max, 3);
   assert.equal(typeof scaling.cpuUtilization, "number");
-  assert.deepEqual(args.command, ["node", "bin/bridge.ts"]);
+  assert.deepEqual(args.command, bridgeCommand);
   assert.deepEqual(args.image, { context: ".", dockerfile: "Dockerfile" });
   const health = args.health as { command: string[] };
   assert.equal(health.command[0], "CMD");
