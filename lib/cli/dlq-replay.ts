@@ -133,7 +133,12 @@ export function checkReplay(
     if (!decoded.ok) {
       return {
         ok: false,
-        reason: `invalid ${jobType} payload (${decoded.reason}); fix it, purge it, or replay with --force`,
+        reason:
+          `invalid ${jobType} payload (${decoded.reason}). Correct the ` +
+          `payload that \`dlq show ${deadLetter.sequence}\` prints, publish ` +
+          `it with \`publish ${jobType} <file>\`, then delete this dead ` +
+          `letter with \`dlq purge ${deadLetter.sequence} --yes\`; or ` +
+          "replay it unchanged with --force",
       };
     }
   }

@@ -187,7 +187,11 @@ test("dlq replay by sequence republishes and removes it", async () => {
     planned.failures.map((failure) => failure.sequence),
     [3],
   );
-  assert.match(planned.failures[0]?.reason ?? "", /^invalid index-user/);
+  const reason = planned.failures[0]?.reason ?? "";
+  assert.match(reason, /^invalid index-user/);
+  assert.match(reason, /`publish index-user <file>`/);
+  assert.match(reason, /`dlq purge 3 --yes`/);
+  assert.doesNotMatch(reason, /fix it/);
   assert.equal(await deadLetterCount(), 3);
 
   const succeeded = waitForEvent<{ sequence: number; jobType: string }>(
