@@ -14,7 +14,7 @@ import {
 } from "./dlq-replay.ts";
 import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
 import { parseJobType } from "./input.ts";
-import { formatTable, type Output } from "./output.ts";
+import { countOf, formatTable, type Output } from "./output.ts";
 import { parsePositiveInteger, parseSequence, parseSince } from "./parsers.ts";
 import type { CommandRunner } from "./program.ts";
 import { startProgress } from "./progress.ts";
@@ -124,10 +124,11 @@ async function runList(
   for (const line of formatTable(
     ["seq", "job type", "kind", "deliveries", "stored at", "last error"],
     rows,
+    ["right", "left", "left", "right", "left", "left"],
   )) {
     output.line(line);
   }
-  output.line(`${deadLetters.length} dead letters`);
+  output.line(countOf(deadLetters.length, "dead letter"));
   return exitCodes.ok;
 }
 
@@ -200,7 +201,9 @@ async function runReplay(
       deadLetters,
       failures,
     });
-    output.line(`${deadLetters.length} dead letters would be replayed`);
+    output.line(
+      `${countOf(deadLetters.length, "dead letter")} would be replayed`,
+    );
     if (failures.length > 0) return exitCodes.failed;
     return missing.length > 0 ? exitCodes.notFound : exitCodes.ok;
   }
@@ -227,7 +230,7 @@ async function runReplay(
     );
   }
   output.line(
-    `replayed ${result.replayed} of ${selection.total} dead letters` +
+    `replayed ${result.replayed} of ${countOf(selection.total, "dead letter")}` +
       (result.duplicates > 0
         ? ` (${result.duplicates} already stored by an earlier run)`
         : ""),
@@ -285,7 +288,7 @@ async function runPurge(
   }
 
   output.document({ purged, missing });
-  output.line(`purged ${purged} dead letters`);
+  output.line(`purged ${countOf(purged, "dead letter")}`);
   for (const sequence of missing)
     output.problem(`no dead letter with sequence ${sequence}`);
   return missing.length > 0 ? exitCodes.notFound : exitCodes.ok;

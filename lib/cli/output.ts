@@ -45,19 +45,37 @@ export function createOutput(
   };
 }
 
-/** Lays out rows as columns padded to the widest cell. */
-export function formatTable(header: string[], rows: string[][]): string[] {
+/** Horizontal alignment of a table column. */
+export type Alignment = "left" | "right";
+
+/**
+ * Lays out rows as columns padded to the widest cell. By default the first
+ * column is left-aligned and the others right-aligned. Pass `alignments` to
+ * left-align text and right-align numbers.
+ */
+export function formatTable(
+  header: string[],
+  rows: string[][],
+  alignments: Alignment[] = header.map((_, column) =>
+    column === 0 ? "left" : "right",
+  ),
+): string[] {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
   );
   const render = (cells: string[]) =>
     cells
       .map((cell, column) =>
-        column === 0
-          ? cell.padEnd(widths[column] ?? 0)
-          : cell.padStart(widths[column] ?? 0),
+        alignments[column] === "right"
+          ? cell.padStart(widths[column] ?? 0)
+          : cell.padEnd(widths[column] ?? 0),
       )
       .join("  ")
       .trimEnd();
   return [render(header), ...rows.map(render)];
+}
+
+/** Returns the count with its noun, plural unless the count is 1. */
+export function countOf(count: number, singular: string): string {
+  return `${count} ${count === 1 ? singular : `${singular}s`}`;
 }

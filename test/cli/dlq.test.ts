@@ -109,7 +109,14 @@ test("dlq list shows every dead letter with its headers", async () => {
 
   const text = await runJobs(["dlq", "list"], env);
   assert.match(text.stdout, /^3 dead letters$/m);
-  assert.match(text.stdout, /^3 +index-user +invalid +1 /m);
+  assert.match(text.stdout, /^ +3  index-user  invalid +1  /m);
+  const [header, firstRow] = text.stdout.split("\n");
+  const errorColumn = header?.indexOf("last error") ?? -1;
+  assert.ok(errorColumn > 0, header);
+  assert.equal(firstRow?.slice(errorColumn), "post row is locked");
+
+  const single = await runJobs(["dlq", "list", "--job", "index-user"], env);
+  assert.match(single.stdout, /^1 dead letter$/m);
 });
 
 test("dlq list filters by job type and time", async () => {
@@ -252,7 +259,7 @@ test("dlq replay by job type empties the stream", async () => {
   );
   const run = await runJobs(["dlq", "replay", "--job", "index-post"], env);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /^replayed 1 of 1 dead letters$/m);
+  assert.match(run.stdout, /^replayed 1 of 1 dead letter$/m);
   await succeeded;
   assert.equal(await deadLetterCount(), 0);
 
