@@ -49,3 +49,21 @@ export function adviseDevStack(
     : "No dev stack is running: start `npm run dev` in another terminal " +
         "and use `npm run jobs -- ...`, or set the variables.";
 }
+
+/**
+ * Returns a one-line hint when the CLI falls back to the default NATS URL
+ * because `NATS_URL` is unset and no dev stack file exists: the server found
+ * there may belong to another project. Returns undefined otherwise.
+ */
+export function hintDefaultServer(
+  source: EnvSource,
+  servers: string[],
+  stackEnvPath: string = devStackEnvPath,
+): string | undefined {
+  if (source.NATS_URL?.trim()) return undefined;
+  if (readStackEnvFile(stackEnvPath) !== undefined) return undefined;
+  return (
+    "NATS_URL is not set and no dev stack is running " +
+    `(no ${stackEnvPath}); using ${servers.join(", ")}`
+  );
+}

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { toError } from "../errors.ts";
 import { type CliContext, openContext } from "./connection.ts";
 import { addCronCommand } from "./cron-command.ts";
+import { hintDefaultServer } from "./dev-stack-hint.ts";
 import { addDeadLetterCommands } from "./dlq-commands.ts";
 import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
 import { createOutput, type Output } from "./output.ts";
@@ -18,6 +19,8 @@ export interface CliIo {
   stderr: NodeJS.WriteStream;
   stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
+  /** The dev stack's env file [`.dev/stack.env` in the checkout]. */
+  stackEnvPath?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: commander passes loosely typed options
@@ -83,6 +86,12 @@ export async function runCli(
       await settle(options.json === true, async (output) => {
         const context = await openContext(io.env);
         try {
+          const hint = hintDefaultServer(
+            io.env,
+            context.config.nats.servers,
+            io.stackEnvPath,
+          );
+          if (hint !== undefined) io.stderr.write(`note: ${hint}\n`);
           return await action(context, output, options, ...positional);
         } finally {
           await context.close();

@@ -88,6 +88,7 @@ export async function runJobsInProcess(
   args: string[],
   env: NodeJS.ProcessEnv,
   stdin?: Uint8Array,
+  stackEnvPath?: string,
 ): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
@@ -96,6 +97,7 @@ export async function runJobsInProcess(
     stderr: stderr as unknown as NodeJS.WriteStream,
     stdin: Readable.from(stdin === undefined ? [] : [Buffer.from(stdin)]),
     env,
+    stackEnvPath,
   });
   return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
 }

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -7,7 +10,7 @@ import type { StatusReport } from "../../lib/cli/status.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
 import { eventually } from "../support/events.ts";
 import { connectTo, sharedNatsUrl, testBridgeConfig } from "../support/nats.ts";
-import { cliEnv, jsonOf, runJobs } from "./run-jobs.ts";
+import { cliEnv, jsonOf, runJobs, runJobsInProcess } from "./run-jobs.ts";
 
 // No bridge runs here: the jobs stay in their streams, as when the
 // functions are down, and the test moves deliveries by hand.
@@ -156,4 +159,46 @@ test("status exits 2 on an unknown job type", async () => {
   const run = await runJobs(["status", "--job", "fax"], env);
   assert.equal(run.code, 2);
   assert.match(run.stderr, /unknown job type "fax"/);
+});
+
+test("status hints at the default server", async () => {
+  const folder = await mkdtemp(join(tmpdir(), "status-hint-"));
+  const stackEnvPath = join(folder, "stack.env");
+  // The test streams live on the shared server, which is also the default.
+  const { NATS_URL: _, ...withoutUrl } = env;
+  const statusArgs = ["status", "--job", "index-post", "--json"];
+  try {
+    const run = await runJobsInProcess(
+      statusArgs,
+      withoutUrl,
+      undefined,
+      stackEnvPath,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const report = jsonOf<StatusReport>(run);
+    assert.equal(report.jobTypes[0]?.stream, indexPost.stream);
+    assert.match(
+      run.stderr,
+      /^note: NATS_URL is not set and no dev stack is running .*; using nats:\/\/localhost:4222$/m,
+    );
+
+    const withUrl = await runJobsInProcess(
+      statusArgs,
+      env,
+      undefined,
+      stackEnvPath,
+    );
+    assert.doesNotMatch(withUrl.stderr, /NATS_URL is not set/);
+
+    await writeFile(stackEnvPath, "AXUMKIT_DEV_PID=1\n");
+    const withStack = await runJobsInProcess(
+      statusArgs,
+      withoutUrl,
+      undefined,
+      stackEnvPath,
+    );
+    assert.doesNotMatch(withStack.stderr, /NATS_URL is not set/);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });
