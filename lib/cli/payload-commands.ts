@@ -36,10 +36,17 @@ export function addPayloadCommands(
       "--msg-id <id>",
       "Nats-Msg-Id for duplicate detection (default: derived from the job type and payload bytes)",
     )
+    .option(
+      "--no-validate",
+      "publish the file's bytes as given, even when they are not JSON or fail the schema",
+    )
     .addHelpText(
       "after",
-      "\nAn invalid payload is not published and exits 1. Publishing the same " +
-        "payload twice within the stream's duplicate window stores it once.",
+      "\nAn invalid payload is not published and exits 1. With --no-validate " +
+        "it is published anyway, byte for byte, with a warning: a bridge " +
+        "dead-letters it with kind invalid, as it would a faulty app server's " +
+        "job. Publishing the same payload twice within the stream's " +
+        "duplicate window stores it once.",
     )
     .action(connected(runPublish));
 }
@@ -69,14 +76,14 @@ async function runValidate(
 async function runPublish(
   context: CliContext,
   output: Output,
-  options: { msgId?: string },
+  options: { msgId?: string; validate: boolean },
   jobName: string,
   path: string,
 ): Promise<ExitCode> {
   const jobType = parseJobType(jobName);
   const payload = await readPayload(path);
   const decoded = decodeJob(jobType, payload);
-  if (!decoded.ok) {
+  if (!decoded.ok && options.validate) {
     output.document({ published: false, jobType, reason: decoded.reason });
     output.problem(
       `invalid ${jobType} payload, not published: ${decoded.reason}`,
@@ -93,8 +100,14 @@ async function runPublish(
     msgID: msgId,
   });
 
+  if (!decoded.ok) {
+    output.problem(
+      `warning: publishing an invalid ${jobType} payload (--no-validate): ${decoded.reason}`,
+    );
+  }
   output.document({
     published: true,
+    valid: decoded.ok,
     jobType,
     subject: address.subject,
     stream: ack.stream,

@@ -4,9 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { Bridge } from "../../lib/bridge/bridge.ts";
 import { provision } from "../../lib/bridge/provision.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
 import { loadWireFixtures, wrongShapes } from "../fixtures/wire/fixtures.ts";
+import { waitForEvent } from "../support/events.ts";
+import { invokerFor, testHandler } from "../support/handlers.ts";
 import {
   connectTo,
   sharedNatsUrl,
@@ -240,6 +243,54 @@ describe("publish", () => {
       (await jsm.streams.info(address.stream)).state.last_seq,
       before,
     );
+  });
+
+  test("--no-validate publishes raw bytes", async () => {
+    const connection = await connectTo(sharedNatsUrl);
+    after(() => connection.close());
+    const bridge = await Bridge.start({
+      config,
+      invoker: invokerFor({
+        "index-post": testHandler("index-post", async () => {}),
+      }),
+    });
+    after(() => bridge.stop());
+    const deadLettered = waitForEvent<{ jobType: string }>(
+      bridge.events,
+      "job.dead-lettered",
+    );
+
+    const raw = new TextEncoder().encode('{"post_id": "not a uuid"');
+    const run = await runJobs(
+      ["publish", "index-post", "-", "--no-validate", "--json"],
+      env,
+      raw,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const output = jsonOf<Record<string, unknown>>(run);
+    assert.equal(output.published, true);
+    assert.equal(output.valid, false);
+    assert.match(run.stderr, /warning: publishing an invalid index-post/);
+
+    await deadLettered;
+    const listed = jsonOf<{
+      deadLetters: {
+        sequence: number;
+        failureKind: string;
+        originalSequence: number;
+      }[];
+    }>(await runJobs(["dlq", "list", "--json"], env));
+    const deadLetter = listed.deadLetters.find(
+      (item) => item.originalSequence === output.sequence,
+    );
+    assert.ok(deadLetter !== undefined, "the job was not dead-lettered");
+    assert.equal(deadLetter.failureKind, "invalid");
+    const jsm = await jetstreamManager(connection);
+    const stored = await jsm.streams.getMessage(
+      config.naming.deadLetterStream,
+      { seq: deadLetter.sequence },
+    );
+    assert.deepEqual(stored?.data, raw);
   });
 
   test("exits 3 when the stream or NATS is missing", async () => {
