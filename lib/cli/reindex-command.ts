@@ -88,6 +88,7 @@ async function runReindex(
   output.line(
     `started ${jobType} ${reindexId}: stream ${start.stream} sequence ${start.sequence}`,
   );
+  status.begin();
   if (watch === undefined) {
     output.document({ ...start, followed: false });
     return exitCodes.ok;
@@ -121,33 +122,57 @@ function reindexJobType(index: string): ReindexJobType {
   );
 }
 
+/** A rate over fewer batches or less time than this is mostly noise. */
+const minimumBatchesForRate = 2;
+const minimumSecondsForRate = 1;
+
 /**
  * Shows batches and their rate: one rewritten line on a TTY, a line per
- * batch otherwise, nothing in JSON mode.
+ * batch otherwise, nothing in JSON mode. Nothing is drawn before `begin`,
+ * so the start line comes first even when batch 0 is seen before the
+ * publish is acknowledged.
  */
 class StatusLine {
   readonly #output: Output;
   readonly #startedAt = performance.now();
   #batches = 0;
+  #lastBatchNumber = 0;
+  #begun = false;
 
   constructor(output: Output) {
     this.#output = output;
   }
 
+  /** Starts drawing, with the batches seen so far. */
+  begin(): void {
+    this.#begun = true;
+    if (this.#batches > 0) this.#draw();
+  }
+
   batch(batchNumber: number): void {
     this.#batches++;
-    if (this.#output.json) return;
-    const seconds = (performance.now() - this.#startedAt) / 1000;
-    const rate = seconds > 0 ? (this.#batches / seconds).toFixed(1) : "-";
-    const text = `batch ${batchNumber} published, ${this.#batches} batches so far, ${rate} batches/s`;
-    if (this.#output.stderr.isTTY)
-      this.#output.stderr.write(`\r\x1b[2K${text}`);
-    else this.#output.stderr.write(`${text}\n`);
+    this.#lastBatchNumber = batchNumber;
+    if (this.#begun) this.#draw();
   }
 
   end(): void {
     if (!this.#output.json && this.#output.stderr.isTTY && this.#batches > 0) {
       this.#output.stderr.write("\n");
     }
+  }
+
+  #draw(): void {
+    if (this.#output.json) return;
+    const seconds = (performance.now() - this.#startedAt) / 1000;
+    let text = `batch ${this.#lastBatchNumber} published, ${this.#batches} batches so far`;
+    if (
+      this.#batches >= minimumBatchesForRate &&
+      seconds >= minimumSecondsForRate
+    ) {
+      text += `, ${(this.#batches / seconds).toFixed(1)} batches/s`;
+    }
+    if (this.#output.stderr.isTTY)
+      this.#output.stderr.write(`\r\x1b[2K${text}`);
+    else this.#output.stderr.write(`${text}\n`);
   }
 }

@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { after, before, test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Bridge } from "../../lib/bridge/bridge.ts";
 import { provision } from "../../lib/bridge/provision.ts";
+import { runCli } from "../../lib/cli/program.ts";
 import { PermanentJobError } from "../../lib/errors.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
 import type { ReindexJob } from "../../lib/jobs/schemas.ts";
 import { invokerFor, testHandler } from "../support/handlers.ts";
 import { connectTo, sharedNatsUrl, testBridgeConfig } from "../support/nats.ts";
-import { cliEnv, jsonOf, runJobs } from "./run-jobs.ts";
+import { Capture, cliEnv, jsonOf, runJobs } from "./run-jobs.ts";
 
 // A stand-in reindex function: batches 0 to 3 each enqueue the next, the
 // fourth finds no rows and ends the chain. A batch size of 13 makes batch 1
@@ -115,6 +117,22 @@ test("reindex follows the batches until the chain ends", async () => {
   assert.equal(text.code, 0);
   assert.match(text.stdout, /finished after 5 batches/);
   assert.match(text.stderr, /batch 4 published, 5 batches so far/);
+});
+
+test("reindex prints the start line first", async () => {
+  // One stream for both outputs shows the order a terminal would.
+  const terminal = new Capture();
+  const code = await runCli(["reindex", "posts", "--batch-size", "100"], {
+    stdout: terminal as unknown as NodeJS.WriteStream,
+    stderr: terminal as unknown as NodeJS.WriteStream,
+    stdin: Readable.from([]),
+    env,
+  });
+  assert.equal(code, 0, terminal.text);
+  const lines = terminal.text.split("\n");
+  assert.match(lines[0] ?? "", /^started reindex-posts /);
+  assert.match(lines[1] ?? "", /^batch 0 published, 1 batches so far$/);
+  assert.match(terminal.text, /finished after 5 batches/);
 });
 
 test("reindex exits 1 when a batch is dead-lettered", async () => {

@@ -102,7 +102,8 @@ export async function runJobsInProcess(
   return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
 }
 
-class Capture extends Writable {
+/** A writable stream that keeps what was written, as text. */
+export class Capture extends Writable {
   text = "";
 
   override _write(
