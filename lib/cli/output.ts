@@ -76,6 +76,10 @@ export function formatTable(
 }
 
 /** Returns the count with its noun, plural unless the count is 1. */
-export function countOf(count: number, singular: string): string {
-  return `${count} ${count === 1 ? singular : `${singular}s`}`;
+export function countOf(
+  count: number,
+  singular: string,
+  plural = `${singular}s`,
+): string {
+  return `${count} ${count === 1 ? singular : plural}`;
 }

@@ -158,7 +158,8 @@ function buildProgram(
 const exitCodeHelp = `
 Exit codes:
   0   done, nothing wrong found
-  1   the check failed: invalid payload, stuck job type, replay incomplete
+  1   the check failed: invalid payload, stuck job type, replay incomplete,
+      a reindex batch dead-lettered or a row a reindex could not index
   2   bad usage: unknown command, option or job type, unreadable file
   3   invalid configuration, NATS unreachable, or a stream the command
       needs is missing

@@ -3,10 +3,11 @@ import type { Command } from "commander";
 import { defaultReindexBatchSize } from "../jobs/schemas.ts";
 import type { CliContext } from "./connection.ts";
 import { CliError, type ExitCode, exitCodes } from "./exit-codes.ts";
-import type { Output } from "./output.ts";
+import { countOf, type Output } from "./output.ts";
 import { parsePositiveInteger } from "./parsers.ts";
 import type { CommandRunner } from "./program.ts";
 import {
+  type BatchSeen,
   followReindex,
   type ReindexJobType,
   type ReindexOutcome,
@@ -39,7 +40,9 @@ export function addReindexCommand(
     .option("--no-follow", "publish the first batch and exit")
     .addHelpText(
       "after",
-      "\nFollowing needs a bridge consuming the reindex job type. Exits 1 when a batch is dead-lettered.",
+      "\nFollowing needs a bridge consuming the reindex job type. Exits 1 " +
+        "when a batch is dead-lettered or when any row could not be indexed " +
+        "(for posts, a missing content object); the bridge log names those rows.",
     )
     .action(connected(runReindex));
 }
@@ -67,7 +70,7 @@ async function runReindex(
         jsm: context.jsm,
         naming: context.config.naming,
         jobType,
-        onBatch: (batchNumber) => status.batch(batchNumber),
+        onBatch: (batch) => status.batch(batch),
       })
     : undefined;
 
@@ -98,18 +101,30 @@ async function runReindex(
   status.end();
   output.document({ ...start, followed: true, ...outcome });
   printOutcome(output, outcome);
-  return outcome.state === "finished" ? exitCodes.ok : exitCodes.failed;
+  return outcome.state === "finished" && outcome.failedRows === 0
+    ? exitCodes.ok
+    : exitCodes.failed;
 }
 
 function printOutcome(output: Output, outcome: ReindexOutcome): void {
   if (outcome.state === "finished") {
-    output.line(
-      output.paint("green", `finished after ${outcome.batches} batches`),
+    const text = `finished after ${countOf(outcome.batches, "batch", "batches")}`;
+    output.line(outcome.failedRows === 0 ? output.paint("green", text) : text);
+  } else {
+    output.problem(
+      `batch ${outcome.batches} failed for good: see dlq show ${outcome.deadLetterSequence}`,
     );
-    return;
   }
+  if (outcome.failedRows === 0) return;
+
+  const byBatch = Object.entries(outcome.failedRowsByBatch)
+    .map(([batchNumber, rows]) => `batch ${batchNumber}: ${rows}`)
+    .join(", ");
   output.problem(
-    `batch ${outcome.batches} failed for good: see dlq show ${outcome.deadLetterSequence}`,
+    `${countOf(outcome.failedRows, "row")} could not be indexed and ` +
+      `${outcome.failedRows === 1 ? "is" : "are"} missing from the new ` +
+      `index (${byBatch}). The bridge log lists each id under "reindex ` +
+      'skipped a row that could not be indexed".',
   );
 }
 
@@ -136,7 +151,7 @@ class StatusLine {
   readonly #output: Output;
   readonly #startedAt = performance.now();
   #batches = 0;
-  #lastBatchNumber = 0;
+  #last: BatchSeen | undefined;
   #begun = false;
 
   constructor(output: Output) {
@@ -149,9 +164,9 @@ class StatusLine {
     if (this.#batches > 0) this.#draw();
   }
 
-  batch(batchNumber: number): void {
+  batch(batch: BatchSeen): void {
     this.#batches++;
-    this.#lastBatchNumber = batchNumber;
+    this.#last = batch;
     if (this.#begun) this.#draw();
   }
 
@@ -162,9 +177,15 @@ class StatusLine {
   }
 
   #draw(): void {
-    if (this.#output.json) return;
+    const last = this.#last;
+    if (this.#output.json || last === undefined) return;
     const seconds = (performance.now() - this.#startedAt) / 1000;
-    let text = `batch ${this.#lastBatchNumber} published, ${this.#batches} batches so far`;
+    let text = `batch ${last.batchNumber} published, ${this.#batches} batches so far`;
+    if (last.failedRows > 0) {
+      text +=
+        `, ${last.failedRows} rows failed` +
+        ` (${last.failedInPreviousBatch} in batch ${last.batchNumber - 1})`;
+    }
     if (
       this.#batches >= minimumBatchesForRate &&
       seconds >= minimumSecondsForRate

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { addressOf, type JobAddress, type Naming } from "../jobs/naming.ts";
 import { selectDeadLetters } from "./dead-letters.ts";
 
@@ -22,6 +22,10 @@ export interface ReindexOutcome {
   state: "finished" | "dead-lettered";
   /** Batch jobs seen, the first one included. */
   batches: number;
+  /** Rows the batches skipped because they could not be indexed. */
+  failedRows: number;
+  /** Skipped rows per batch number, for batches that skipped any. */
+  failedRowsByBatch: Record<string, number>;
   /** The dead-lettered batch's sequence in the dead-letter stream. */
   deadLetterSequence?: number;
 }
@@ -32,14 +36,23 @@ export interface ReindexWatch {
   stop(): void;
 }
 
+/** One batch job of the followed reindex, as published. */
+export interface BatchSeen {
+  batchNumber: number;
+  /** Rows the earlier batches skipped, in total. */
+  failedRows: number;
+  /** Rows the previous batch skipped. */
+  failedInPreviousBatch: number;
+}
+
 interface FollowOptions {
   connection: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   naming: Naming;
   jobType: ReindexJobType;
-  /** Called with the batch number of each batch job published. */
-  onBatch: (batchNumber: number) => void;
+  /** Called for each batch job published. */
+  onBatch: (batch: BatchSeen) => void;
   /** How often the stream is checked for the end of the chain [250 ms]. */
   pollMs?: number;
 }
@@ -76,8 +89,10 @@ export async function startReindex(
  * Follows a reindex from the outside, through NATS alone: each batch
  * publishes the next one to the same subject before it is acked, so a core
  * subscription sees every batch, and once the work-queue stream holds none
- * of them the chain has ended. A batch that failed for good shows up in the
- * dead-letter stream. Subscribe before the first batch is published.
+ * of them the chain has ended. Each batch carries the running total of rows
+ * the earlier ones skipped (`failed_rows`). A batch that failed for good
+ * shows up in the dead-letter stream. Subscribe before the first batch is
+ * published.
  */
 export function followReindex(
   reindexId: string,
@@ -87,6 +102,8 @@ export function followReindex(
   const since = new Date();
   let batches = 0;
   let stopped = false;
+  // Running totals of skipped rows, by the batch number that carried them.
+  const failedTotals = new Map<number, number>([[0, 0]]);
 
   const subscription = options.connection.subscribe(address.subject, {
     callback: (error, message) => {
@@ -94,7 +111,14 @@ export function followReindex(
       const job = parseJob(message.data);
       if (job?.reindex_id !== reindexId) return;
       batches++;
-      options.onBatch(job.batch_number);
+      const failedRows = failedRowsOf(job);
+      failedTotals.set(job.batch_number, failedRows);
+      const before = failedTotals.get(job.batch_number - 1) ?? failedRows;
+      options.onBatch({
+        batchNumber: job.batch_number,
+        failedRows,
+        failedInPreviousBatch: Math.max(0, failedRows - before),
+      });
     },
   });
 
@@ -110,9 +134,10 @@ export function followReindex(
           reindexId,
           since,
         );
+        const failed = summarizeFailedRows(failedTotals);
         return deadLetterSequence === undefined
-          ? { state: "finished", batches }
-          : { state: "dead-lettered", batches, deadLetterSequence };
+          ? { state: "finished", batches, ...failed }
+          : { state: "dead-lettered", batches, ...failed, deadLetterSequence };
       }
       throw new Error("stopped following the reindex");
     } finally {
@@ -160,9 +185,40 @@ async function findDeadLetter(
   return found;
 }
 
-function parseJob(
-  data: Uint8Array,
-): { reindex_id?: unknown; batch_number: number } | undefined {
+/**
+ * Turns running totals by batch number into the total and the rows each
+ * batch skipped: batch n's count is the total batch n + 1 carries minus the
+ * total batch n carries.
+ */
+function summarizeFailedRows(
+  totals: Map<number, number>,
+): Pick<ReindexOutcome, "failedRows" | "failedRowsByBatch"> {
+  const failedRowsByBatch: Record<string, number> = {};
+  let failedRows = 0;
+  for (const [batchNumber, total] of totals) {
+    failedRows = Math.max(failedRows, total);
+    const before = totals.get(batchNumber - 1);
+    if (before !== undefined && total > before) {
+      failedRowsByBatch[String(batchNumber - 1)] = total - before;
+    }
+  }
+  return { failedRows, failedRowsByBatch };
+}
+
+function failedRowsOf(job: { failed_rows?: unknown }): number {
+  const value = job.failed_rows;
+  return Number.isSafeInteger(value) && (value as number) > 0
+    ? (value as number)
+    : 0;
+}
+
+function parseJob(data: Uint8Array):
+  | {
+      reindex_id?: unknown;
+      batch_number: number;
+      failed_rows?: unknown;
+    }
+  | undefined {
   try {
     const value = JSON.parse(Buffer.from(data).toString("utf8"));
     return typeof value === "object" && value !== null ? value : undefined;

@@ -68,6 +68,12 @@ export const reindexJobSchema = z.object({
     .default(defaultReindexBatchSize),
   reindex_id: uuid,
   batch_number: nonNegativeInteger,
+  /**
+   * Rows the earlier batches of this reindex skipped because they could not
+   * be indexed. The app server leaves it out of the first batch; each batch
+   * passes the running total on to the next, where `jobs reindex` reads it.
+   */
+  failed_rows: nonNegativeInteger.optional(),
 });
 
 export const deleteContentJobSchema = z.object({

@@ -1,7 +1,7 @@
 import type { JobRecord } from "../contract.ts";
+import { isPermanent } from "../errors.ts";
 import type { RecordOutcome } from "../functions/job-handler.ts";
 import type { ReindexJob } from "../jobs/schemas.ts";
-import { isPermanent } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { completeTask } from "./client.ts";
 import type { SearchIndexes } from "./search-indexes.ts";
@@ -85,6 +85,7 @@ export async function runReindexBatch(
     batch_size: job.batch_size,
     reindex_id: job.reindex_id,
     batch_number: job.batch_number + 1,
+    failed_rows: (job.failed_rows ?? 0) + built.errors.size,
   };
   return { enqueue: [{ subject: record.subject, job: next }] };
 }
