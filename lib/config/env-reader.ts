@@ -118,7 +118,25 @@ export class EnvReader {
   }
 
   #raw(name: string): string | undefined {
-    const value = this.#source[name]?.trim();
-    return value === "" ? undefined : value;
+    return envValue(this.#source, name);
   }
+}
+
+/**
+ * Returns the trimmed value of a variable, or undefined when it is unset,
+ * empty or only whitespace (as a blank line copied from .env.example is).
+ */
+export function envValue(source: EnvSource, name: string): string | undefined {
+  const value = source[name]?.trim();
+  return value === "" ? undefined : value;
+}
+
+/** Returns the variables that are set and not blank, with trimmed values. */
+export function withoutBlankValues(source: EnvSource): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const name of Object.keys(source)) {
+    const value = envValue(source, name);
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
 }

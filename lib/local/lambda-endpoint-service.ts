@@ -1,5 +1,9 @@
 import { fileURLToPath } from "node:url";
-import type { EnvSource } from "../config/env-reader.ts";
+import {
+  type EnvSource,
+  envValue,
+  withoutBlankValues,
+} from "../config/env-reader.ts";
 import { readLambdaConfig } from "../invoke/lambda-config.ts";
 import {
   type JobTypeName,
@@ -48,13 +52,15 @@ export function catalogueFunctions(
  * the functions get the environment as it is at this point.
  */
 export const startLocalLambda: ServiceStarter = async ({ env }) => {
-  if (env.LAMBDA_ENDPOINT) {
-    return reusedService("lambda", env.LAMBDA_ENDPOINT, {
-      LAMBDA_ENDPOINT: env.LAMBDA_ENDPOINT,
+  const givenEndpoint = envValue(env, "LAMBDA_ENDPOINT");
+  if (givenEndpoint !== undefined) {
+    return reusedService("lambda", givenEndpoint, {
+      LAMBDA_ENDPOINT: givenEndpoint,
     });
   }
 
-  const settings = { ...localLambdaEnv, ...env };
+  // A blank variable keeps the local default.
+  const settings = { ...localLambdaEnv, ...withoutBlankValues(env) };
   const config = readLambdaConfig({ ...settings, LAMBDA_ENDPOINT: "local" });
   const endpoint = await LocalLambdaEndpoint.start({
     functions: catalogueFunctions(config.functionNames, env),

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { envValue } from "../config/env-reader.ts";
 import { createDatabasePool } from "../db/pool.ts";
 import { applySchema } from "../db/schema.ts";
 import { isPortOpen } from "./free-port.ts";
@@ -30,15 +31,16 @@ const machinePostgresUrl = "postgres://postgres@127.0.0.1:5432/postgres";
 export async function startPostgresService(
   context: StackContext,
 ): Promise<LocalService> {
-  const { env } = context;
-  if (env.DATABASE_URL && !isLoopbackUrl(env.DATABASE_URL)) {
-    return reusedService("postgres", redactUrl(env.DATABASE_URL), {
-      DATABASE_URL: env.DATABASE_URL,
+  const databaseUrl = envValue(context.env, "DATABASE_URL");
+  if (databaseUrl !== undefined && !isLoopbackUrl(databaseUrl)) {
+    return reusedService("postgres", redactUrl(databaseUrl), {
+      DATABASE_URL: databaseUrl,
     });
   }
 
-  const proxy = env.DATABASE_WS_PROXY ? undefined : await NeonProxy.start();
-  const proxyAddress = env.DATABASE_WS_PROXY ?? (proxy?.address as string);
+  const givenProxy = envValue(context.env, "DATABASE_WS_PROXY");
+  const proxy = givenProxy === undefined ? await NeonProxy.start() : undefined;
+  const proxyAddress = givenProxy ?? (proxy?.address as string);
   let cluster: LocalPostgres | undefined;
   const stop = async () => {
     await proxy?.stop();
@@ -46,8 +48,8 @@ export async function startPostgresService(
   };
 
   try {
-    let url = env.DATABASE_URL;
-    if (!url) {
+    let url = databaseUrl;
+    if (url === undefined) {
       const serverUrl = (await isPortOpen(5432))
         ? machinePostgresUrl
         : await startCluster(context).then((started) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { envValue } from "../config/env-reader.ts";
 import { createLogger } from "../log.ts";
 import { isPortOpen } from "./free-port.ts";
 import { RedisServer } from "./redis-server.ts";
@@ -22,18 +23,20 @@ export const defaultRedisUrl = "redis://127.0.0.1:6379";
  * `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN` and `REDIS_URL`.
  */
 export const startRedis: ServiceStarter = async ({ env, dataDir }) => {
-  if (env.UPSTASH_REDIS_REST_URL) {
+  const restUrl = envValue(env, "UPSTASH_REDIS_REST_URL");
+  if (restUrl !== undefined) {
     return reusedService(
       "redis-rest",
-      env.UPSTASH_REDIS_REST_URL,
+      restUrl,
       pickSet(env, ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]),
     );
   }
 
-  const redisUrl = env.REDIS_URL || defaultRedisUrl;
+  const givenRedisUrl = envValue(env, "REDIS_URL");
+  const redisUrl = givenRedisUrl ?? defaultRedisUrl;
   let ownRedis: RedisServer | undefined;
   if (!(await redisAnswers(redisUrl))) {
-    if (env.REDIS_URL) {
+    if (givenRedisUrl !== undefined) {
       throw new Error(
         `REDIS_URL ${redisUrl} does not accept connections; start Redis there or unset REDIS_URL`,
       );
@@ -42,7 +45,8 @@ export const startRedis: ServiceStarter = async ({ env, dataDir }) => {
   }
 
   const token =
-    env.UPSTASH_REDIS_REST_TOKEN || `local-${randomBytes(16).toString("hex")}`;
+    envValue(env, "UPSTASH_REDIS_REST_TOKEN") ??
+    `local-${randomBytes(16).toString("hex")}`;
   const upstreamUrl = ownRedis?.url ?? redisUrl;
   const rest = await startUpstashRestServer({
     redisUrl: upstreamUrl,

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { envValue } from "../config/env-reader.ts";
 import { MeilisearchStandIn } from "./meilisearch-standin.ts";
 import { NatsServer } from "./nats-server.ts";
 import { startPostgresService } from "./postgres-service.ts";
@@ -11,10 +12,11 @@ export { startRedis, startSes };
 
 /** nats-server with JetStream, unless `NATS_URL` is set. */
 export const startNats: ServiceStarter = async ({ env, dataDir }) => {
-  if (env.NATS_URL) {
+  const natsUrl = envValue(env, "NATS_URL");
+  if (natsUrl !== undefined) {
     return reusedService(
       "nats",
-      env.NATS_URL,
+      natsUrl,
       pickSet(env, [
         "NATS_URL",
         "NATS_CREDS_FILE",
@@ -42,14 +44,15 @@ export const startNats: ServiceStarter = async ({ env, dataDir }) => {
  * chain, and `R2_PUBLIC_DOMAIN` when unset.
  */
 export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
-  const contentBucket = env.CONTENT_BUCKET ?? "axumkit-content";
-  const publicBucket = env.PUBLIC_BUCKET ?? "axumkit-public";
+  const contentBucket = envValue(env, "CONTENT_BUCKET") ?? "axumkit-content";
+  const publicBucket = envValue(env, "PUBLIC_BUCKET") ?? "axumkit-public";
   const buckets = {
     CONTENT_BUCKET: contentBucket,
     PUBLIC_BUCKET: publicBucket,
   };
-  if (env.STORAGE_ENDPOINT) {
-    return reusedService("s3", env.STORAGE_ENDPOINT, {
+  const endpoint = envValue(env, "STORAGE_ENDPOINT");
+  if (endpoint !== undefined) {
+    return reusedService("s3", endpoint, {
       ...buckets,
       ...pickSet(env, [
         "STORAGE_ENDPOINT",
@@ -78,7 +81,7 @@ export const startObjectStore: ServiceStarter = async ({ env, dataDir }) => {
       // s3rver serves objects at path-style URLs, so this is the public
       // bucket's URL for the sitemap index.
       R2_PUBLIC_DOMAIN:
-        env.R2_PUBLIC_DOMAIN?.trim() || `${s3.endpoint}/${publicBucket}`,
+        envValue(env, "R2_PUBLIC_DOMAIN") ?? `${s3.endpoint}/${publicBucket}`,
     },
     stop: () => s3.stop(),
   };
@@ -95,16 +98,17 @@ export const startPostgres: ServiceStarter = startPostgresService;
  * `MEILISEARCH_HOST` is set.
  */
 export const startMeilisearch: ServiceStarter = async ({ env }) => {
-  if (env.MEILISEARCH_HOST) {
+  const host = envValue(env, "MEILISEARCH_HOST");
+  if (host !== undefined) {
     return reusedService(
       "meilisearch",
-      env.MEILISEARCH_HOST,
+      host,
       pickSet(env, ["MEILISEARCH_HOST", "MEILISEARCH_API_KEY"]),
     );
   }
 
   const standIn = await MeilisearchStandIn.start({
-    apiKey: env.MEILISEARCH_API_KEY,
+    apiKey: envValue(env, "MEILISEARCH_API_KEY"),
   });
   return {
     name: "meilisearch-stand-in",

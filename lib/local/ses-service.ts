@@ -1,4 +1,4 @@
-import type { EnvSource } from "../config/env-reader.ts";
+import { type EnvSource, envValue } from "../config/env-reader.ts";
 import { createLogger } from "../log.ts";
 import { LocalSes, localSesCredentials } from "./ses-server.ts";
 import { pickSet, reusedService, type ServiceStarter } from "./stack.ts";
@@ -19,8 +19,9 @@ const localEmailDefaults = {
  */
 export const startSes: ServiceStarter = async ({ env }) => {
   const defaults = unsetDefaults(env);
-  if (env.SES_ENDPOINT) {
-    return reusedService("ses", env.SES_ENDPOINT, {
+  const endpoint = envValue(env, "SES_ENDPOINT");
+  if (endpoint !== undefined) {
+    return reusedService("ses", endpoint, {
       ...defaults,
       ...pickSet(env, [
         "SES_ENDPOINT",
@@ -40,7 +41,7 @@ export const startSes: ServiceStarter = async ({ env }) => {
     env: {
       ...defaults,
       SES_ENDPOINT: ses.endpoint,
-      SES_REGION: env.SES_REGION || "us-east-1",
+      SES_REGION: envValue(env, "SES_REGION") ?? "us-east-1",
       SES_ACCESS_KEY_ID: localSesCredentials.accessKeyId,
       SES_SECRET_ACCESS_KEY: localSesCredentials.secretAccessKey,
     },
@@ -50,6 +51,8 @@ export const startSes: ServiceStarter = async ({ env }) => {
 
 function unsetDefaults(env: EnvSource): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(localEmailDefaults).filter(([name]) => !env[name]?.trim()),
+    Object.entries(localEmailDefaults).filter(
+      ([name]) => envValue(env, name) === undefined,
+    ),
   );
 }

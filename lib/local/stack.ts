@@ -1,4 +1,8 @@
-import type { EnvSource } from "../config/env-reader.ts";
+import {
+  type EnvSource,
+  envValue,
+  withoutBlankValues,
+} from "../config/env-reader.ts";
 
 /** One service of the local stack, started by us or reused. */
 export interface LocalService {
@@ -20,7 +24,11 @@ export interface LocalService {
 }
 
 export interface StackContext {
-  /** The environment so far: the process's plus earlier services' variables. */
+  /**
+   * The environment so far: the process's plus earlier services' variables.
+   * `startStack` drops blank variables and trims values, so a starter can
+   * treat any value it finds as set.
+   */
   env: EnvSource;
   /** Git-ignored folder for data of the services we start. */
   dataDir: string;
@@ -40,7 +48,8 @@ export interface RunningStack {
 
 /**
  * Starts the services in order, each seeing the variables of those before
- * it. On failure, stops what already started. `stop` stops, in reverse
+ * it. Blank variables (a .env copied from .env.example) count as unset and
+ * are left out of the environment the services and `env` see. On failure, stops what already started. `stop` stops, in reverse
  * order, only what this stack started: a reused service's `stop` is a no-op.
  */
 export async function startStack(
@@ -48,7 +57,7 @@ export async function startStack(
   context: StackContext,
 ): Promise<RunningStack> {
   const services: LocalService[] = [];
-  let env: Record<string, string | undefined> = { ...context.env };
+  let env: Record<string, string | undefined> = withoutBlankValues(context.env);
   let variables: Record<string, string> = {};
 
   const stop = async () => {
@@ -88,8 +97,8 @@ export function pickSet(
 ): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) picked[name] = value;
+    const value = envValue(env, name);
+    if (value !== undefined) picked[name] = value;
   }
   return picked;
 }

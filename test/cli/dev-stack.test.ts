@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import {
+  copyFile,
   mkdir,
   mkdtemp,
   readFile,
@@ -107,8 +108,8 @@ async function linkCheckout(folder: string): Promise<void> {
   for (const entry of entries) {
     await symlink(join(repoRoot, entry), join(folder, entry));
   }
-  // A newcomer's .env copied from .env.example leaves NATS_URL blank.
-  await writeFile(join(folder, ".env"), "NATS_URL=\nLOG_LEVEL=info\n");
+  // A newcomer's first step: every variable of .env.example is blank.
+  await copyFile(join(repoRoot, ".env.example"), join(folder, ".env"));
 }
 
 function checkoutEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
