@@ -1,7 +1,7 @@
 // Runs the whole product on this machine: the local services it needs, then
 // the bridge with the in-process invoker, or with BRIDGE_INVOKER=lambda
 // through the local Lambda endpoint. Ctrl-C stops what it started.
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Bridge } from "../lib/bridge/bridge.ts";
 import { BridgeEvents } from "../lib/bridge/events.ts";
 import {
@@ -13,6 +13,10 @@ import { logBridgeEvents } from "../lib/bridge/log-events.ts";
 import { readStartupConfig } from "../lib/bridge/startup-config.ts";
 import { ConfigError } from "../lib/errors.ts";
 import { createInvoker } from "../lib/invoke/create-invoker.ts";
+import {
+  ChildRegistry,
+  stopLeftoverChildren,
+} from "../lib/local/child-registry.ts";
 import { startLocalLambda } from "../lib/local/lambda-endpoint-service.ts";
 import { devServices } from "../lib/local/services.ts";
 import { startStack } from "../lib/local/stack.ts";
@@ -32,6 +36,22 @@ if (await removeStaleStackEnvFile(devStackEnvPath)) {
   logger.info({ path: devStackEnvPath }, "removed env file of a stopped run");
 }
 
+// Servers run in their own process group, so Ctrl-C reaches only this
+// process, which stops the bridge first and then them. A run killed with
+// SIGKILL leaves them running: the next run stops them here.
+const childrenDir = join(dataDir, "children");
+await stopLeftoverChildren(childrenDir, logger);
+const children = new ChildRegistry(childrenDir);
+// A second Ctrl-C, or one during start-up, exits without stopping the
+// stack, so the recorded servers are killed on the way out.
+process.on("exit", () => children.killAllSync());
+const exitDuringStartUp = (signal: NodeJS.Signals) => {
+  logger.warn({ signal }, "signal during start-up, exiting");
+  process.exit(130);
+};
+process.on("SIGINT", exitDuringStartUp);
+process.on("SIGTERM", exitDuringStartUp);
+
 // The Lambda endpoint starts last: its functions get every service's
 // variables.
 const services =
@@ -41,6 +61,7 @@ const services =
 const stack = await startStack(services, {
   env: process.env,
   dataDir,
+  children,
 }).catch((error: unknown) => {
   logger.fatal({ err: error }, "local stack failed to start");
   process.exit(1);
@@ -81,12 +102,8 @@ try {
     events,
   });
 
-  // Written last, so a CLI that finds the file finds streams and consumers.
-  envFileText = await writeStackEnvFile(devStackEnvPath, stack.variables);
-  logger.info(
-    { path: devStackEnvPath },
-    "stack variables written for npm run jobs and npm run seed",
-  );
+  process.off("SIGINT", exitDuringStartUp);
+  process.off("SIGTERM", exitDuringStartUp);
   onShutdownSignal(logger, async () => {
     if (envFileText !== undefined) {
       await removeStackEnvFile(devStackEnvPath, envFileText);
@@ -95,6 +112,13 @@ try {
     await health?.stop();
     await stack.stop();
   });
+
+  // Written last, so a CLI that finds the file finds streams and consumers.
+  envFileText = await writeStackEnvFile(devStackEnvPath, stack.variables);
+  logger.info(
+    { path: devStackEnvPath },
+    "stack variables written for npm run jobs and npm run seed",
+  );
 } catch (error) {
   if (error instanceof ConfigError) {
     logger.fatal({ problems: error.problems }, error.message);

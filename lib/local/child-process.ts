@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildRegistry } from "./child-registry.ts";
 
 export interface StartedProcess {
   child: ChildProcess;
@@ -9,16 +10,21 @@ export interface StartedProcess {
 /**
  * Spawns a server process and resolves once a line of its output matches
  * `ready`. Rejects with the output when the process exits first or the
- * timeout passes.
+ * timeout passes. With `children`, the process runs in its own process group
+ * (a terminal's Ctrl-C does not reach it) and is recorded there once ready.
  */
 export function spawnUntilReady(
   command: string,
   args: readonly string[],
   ready: RegExp,
   timeoutMs = 15_000,
+  children?: ChildRegistry,
 ): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: children !== undefined,
+    });
     let output = "";
     let settled = false;
 
@@ -27,7 +33,13 @@ export function spawnUntilReady(
       settled = true;
       clearTimeout(timer);
       if (error === undefined) {
-        resolve({ child, output: () => output });
+        children?.add(child).then(
+          () => resolve({ child, output: () => output }),
+          (recordError: unknown) => {
+            child.kill("SIGKILL");
+            reject(recordError);
+          },
+        );
       } else {
         child.kill("SIGKILL");
         reject(error);

@@ -98,6 +98,10 @@ export class LocalFunction {
         AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memoryMb ?? 128),
       },
+      // Its own process group: Ctrl-C on `npm run dev` must not end a
+      // running invoke before the bridge has stopped. The runner exits once
+      // the IPC channel to this process closes.
+      detached: true,
       stdio: this.#silent
         ? ["ignore", "ignore", "ignore", "ipc"]
         : ["ignore", "inherit", "inherit", "ipc"],

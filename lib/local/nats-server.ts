@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { spawnUntilReady, stopProcess } from "./child-process.ts";
+import type { ChildRegistry } from "./child-registry.ts";
 import { freePort } from "./free-port.ts";
 
 export interface NatsServerOptions {
@@ -10,6 +11,8 @@ export interface NatsServerOptions {
   port?: number;
   /** Extra command-line arguments (cluster routes, for example). */
   extraArgs?: string[];
+  /** Runs the server in its own process group, recorded here. */
+  children?: ChildRegistry;
 }
 
 /**
@@ -20,12 +23,14 @@ export class NatsServer {
   readonly port: number;
   readonly storeDir: string;
   readonly #extraArgs: string[];
+  readonly #children: ChildRegistry | undefined;
   #child: ChildProcess | undefined;
 
   private constructor(port: number, options: NatsServerOptions) {
     this.port = port;
     this.storeDir = options.storeDir;
     this.#extraArgs = options.extraArgs ?? [];
+    this.#children = options.children;
   }
 
   static async start(options: NatsServerOptions): Promise<NatsServer> {
@@ -59,6 +64,8 @@ export class NatsServer {
         ...this.#extraArgs,
       ],
       /Server is ready/,
+      undefined,
+      this.#children,
     );
     this.#child = started.child;
     this.#child.once("exit", () => {

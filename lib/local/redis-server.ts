@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { spawnUntilReady, stopProcess } from "./child-process.ts";
+import type { ChildRegistry } from "./child-registry.ts";
 import { freePort } from "./free-port.ts";
 
 export interface RedisServerOptions {
@@ -8,6 +9,8 @@ export interface RedisServerOptions {
   directory: string;
   /** A free loopback port is chosen when absent. */
   port?: number;
+  /** Runs the server in its own process group, recorded here. */
+  children?: ChildRegistry;
 }
 
 /** A redis-server child process on loopback, for local runs. */
@@ -38,6 +41,8 @@ export class RedisServer {
         "no",
       ],
       /Ready to accept connections/,
+      undefined,
+      options.children,
     );
     return new RedisServer(port, started.child);
   }

@@ -22,7 +22,11 @@ export const defaultRedisUrl = "redis://127.0.0.1:6379";
  * 127.0.0.1:6379, else starts a redis-server of its own. Exports
  * `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_REST_TOKEN` and `REDIS_URL`.
  */
-export const startRedis: ServiceStarter = async ({ env, dataDir }) => {
+export const startRedis: ServiceStarter = async ({
+  env,
+  dataDir,
+  children,
+}) => {
   const restUrl = envValue(env, "UPSTASH_REDIS_REST_URL");
   if (restUrl !== undefined) {
     return reusedService(
@@ -41,7 +45,10 @@ export const startRedis: ServiceStarter = async ({ env, dataDir }) => {
         `REDIS_URL ${redisUrl} does not accept connections; start Redis there or unset REDIS_URL`,
       );
     }
-    ownRedis = await RedisServer.start({ directory: join(dataDir, "redis") });
+    ownRedis = await RedisServer.start({
+      directory: join(dataDir, "redis"),
+      children,
+    });
   }
 
   const token =

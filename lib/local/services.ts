@@ -11,7 +11,7 @@ import { pickSet, reusedService, type ServiceStarter } from "./stack.ts";
 export { startRedis, startSes };
 
 /** nats-server with JetStream, unless `NATS_URL` is set. */
-export const startNats: ServiceStarter = async ({ env, dataDir }) => {
+export const startNats: ServiceStarter = async ({ env, dataDir, children }) => {
   const natsUrl = envValue(env, "NATS_URL");
   if (natsUrl !== undefined) {
     return reusedService(
@@ -27,7 +27,10 @@ export const startNats: ServiceStarter = async ({ env, dataDir }) => {
     );
   }
 
-  const server = await NatsServer.start({ storeDir: join(dataDir, "nats") });
+  const server = await NatsServer.start({
+    storeDir: join(dataDir, "nats"),
+    children,
+  });
   return {
     name: "nats",
     url: server.url,

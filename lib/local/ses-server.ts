@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { spawnUntilReady, stopProcess } from "./child-process.ts";
+import type { ChildRegistry } from "./child-registry.ts";
 import { freePort } from "./free-port.ts";
 
 /** Credentials for the local SES: it checks only that some are signed. */
@@ -30,8 +31,11 @@ export class LocalSes {
   /**
    * Starts the server. `SMTP_TRANSPORT` is removed from its environment:
    * with it set, aws-ses-v2-local forwards every mail to that SMTP server.
+   * With `children`, it runs in its own process group, recorded there.
    */
-  static async start(options: { port?: number } = {}): Promise<LocalSes> {
+  static async start(
+    options: { port?: number; children?: ChildRegistry } = {},
+  ): Promise<LocalSes> {
     const port = options.port ?? (await freePort());
     const started = await spawnUntilReady(
       "env",
@@ -46,6 +50,8 @@ export class LocalSes {
         String(port),
       ],
       /server running at/,
+      undefined,
+      options.children,
     );
     return new LocalSes(port, started.child);
   }

@@ -17,7 +17,7 @@ const localEmailDefaults = {
  * Starts the local SES with its mail viewer, unless `SES_ENDPOINT` is set.
  * Either way it exports local defaults for the email settings that are unset.
  */
-export const startSes: ServiceStarter = async ({ env }) => {
+export const startSes: ServiceStarter = async ({ env, children }) => {
   const defaults = unsetDefaults(env);
   const endpoint = envValue(env, "SES_ENDPOINT");
   if (endpoint !== undefined) {
@@ -32,7 +32,7 @@ export const startSes: ServiceStarter = async ({ env }) => {
     });
   }
 
-  const ses = await LocalSes.start();
+  const ses = await LocalSes.start({ children });
   createLogger("dev").info({ url: ses.endpoint }, "mail viewer ready");
   return {
     name: "ses",

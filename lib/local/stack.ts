@@ -3,6 +3,7 @@ import {
   envValue,
   withoutBlankValues,
 } from "../config/env-reader.ts";
+import type { ChildRegistry } from "./child-registry.ts";
 
 /** One service of the local stack, started by us or reused. */
 export interface LocalService {
@@ -32,6 +33,11 @@ export interface StackContext {
   env: EnvSource;
   /** Git-ignored folder for data of the services we start. */
   dataDir: string;
+  /**
+   * Where server processes are recorded. When set, they run in their own
+   * process group, so Ctrl-C reaches only the process that stops them.
+   */
+  children?: ChildRegistry;
 }
 
 /** Starts one service, or returns it as reused when its URL is set. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import {
   copyFile,
   mkdir,
@@ -123,11 +124,14 @@ function checkoutEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /**
  * Runs the `dev` npm script's command in the checkout, with symlinks
  * preserved (npm itself breaks under that flag, so not through npm), and
- * resolves once it wrote the stack env file.
+ * resolves once it wrote the stack env file. `detached` makes dev the leader
+ * of its own process group, as a shell makes a foreground command. `output`
+ * keeps growing until the process exits.
  */
 async function startDev(
   folder: string,
-): Promise<{ child: ChildProcess; output: string }> {
+  options: { detached?: boolean } = {},
+): Promise<{ child: ChildProcess; output: string; text(): string }> {
   const manifest = JSON.parse(
     await readFile(join(repoRoot, "package.json"), "utf8"),
   ) as { scripts: Record<string, string> };
@@ -139,6 +143,7 @@ async function startDev(
     cwd: folder,
     env: checkoutEnv(),
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   let output = "";
   await new Promise<void>((resolveStart, reject) => {
@@ -153,7 +158,26 @@ async function startDev(
       reject(new Error(`npm run dev exited with ${code}:\n${output}`)),
     );
   });
-  return { child, output };
+  return { child, output, text: () => output };
+}
+
+/** Pids of the servers a dev run recorded in `.dev/children/<dev pid>.json`. */
+async function recordedChildren(folder: string, devPid: number) {
+  const path = join(folder, ".dev", "children", `${devPid}.json`);
+  const records = JSON.parse(await readFile(path, "utf8")) as {
+    pid: number;
+    cmdline: string;
+  }[];
+  return records;
+}
+
+/** Whether the pid runs and is not a zombie. */
+function isAlive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "";
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `npm run jobs -- ...` in the checkout, as a second terminal would. */
@@ -291,6 +315,77 @@ describe("CLI against npm run dev", () => {
     assert.equal(
       readStackEnvFile(join(folder, ".dev", "stack.env")),
       undefined,
+    );
+  });
+});
+
+describe("dev process group", () => {
+  let folder: string;
+  const started: ChildProcess[] = [];
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), "dev-group-"));
+    await linkCheckout(folder);
+  });
+  after(async () => {
+    for (const child of started) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await once(child, "exit");
+      }
+    }
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  test("group SIGINT stops cleanly", async () => {
+    const dev = await startDev(folder, { detached: true });
+    started.push(dev.child);
+    const pid = dev.child.pid ?? 0;
+    const children = await recordedChildren(folder, pid);
+    const names = children.map(({ cmdline }) => cmdline.split("\0")[0]);
+    assert.ok(names.includes("nats-server"), names.join(" "));
+
+    // A terminal's Ctrl-C: SIGINT to every process of the group.
+    process.kill(-pid, "SIGINT");
+    const [code] = await once(dev.child, "exit");
+    assert.equal(code, 0, dev.text());
+
+    const lines = dev
+      .text()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: string; msg: string });
+    const warnings = lines.filter((line) =>
+      ["warn", "error", "fatal"].includes(line.level),
+    );
+    assert.deepEqual(warnings, []);
+    assert.ok(lines.some((line) => line.msg === "bridge stopped"));
+    for (const child of children) {
+      assert.equal(isAlive(child.pid), false, `pid ${child.pid} left`);
+    }
+  });
+
+  test("next run stops killed run's servers", async () => {
+    const first = await startDev(folder, { detached: true });
+    started.push(first.child);
+    const firstPid = first.child.pid ?? 0;
+    const children = await recordedChildren(folder, firstPid);
+    const nats = children.find(({ cmdline }) =>
+      cmdline.startsWith("nats-server\0"),
+    );
+    assert.ok(nats, "nats-server recorded");
+
+    first.child.kill("SIGKILL");
+    await once(first.child, "exit");
+    assert.equal(isAlive(nats.pid), true, "nats-server outlived SIGKILL");
+
+    const second = await startDev(folder, { detached: true });
+    started.push(second.child);
+    assert.equal(isAlive(nats.pid), false, "old nats-server still runs");
+    assert.match(second.output, /stopped server left by a killed dev run/);
+    await rm(join(folder, ".dev", "children", `${firstPid}.json`)).then(
+      () => assert.fail("record of the killed run kept"),
+      (error: NodeJS.ErrnoException) => assert.equal(error.code, "ENOENT"),
     );
   });
 });
