@@ -1,5 +1,5 @@
 import type { JobEvent } from "../contract.ts";
-import type { Invoker, InvokeOutcome } from "../invoke/invoker.ts";
+import type { InvokeOutcome, Invoker } from "../invoke/invoker.ts";
 import type { JobAddress } from "../jobs/naming.ts";
 import type { BridgeEvents } from "./events.ts";
 

@@ -23,7 +23,7 @@ export interface CliIo {
   stackEnvPath?: string;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: commander passes loosely typed options
+// Commander passes options loosely typed.
 type CommandOptions = any;
 
 /** A command body that needs NATS. */

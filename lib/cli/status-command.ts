@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { jobTypeNames } from "../jobs/catalogue.ts";
 import type { CliContext } from "./connection.ts";
-import { exitCodes, type ExitCode } from "./exit-codes.ts";
+import { type ExitCode, exitCodes } from "./exit-codes.ts";
 import { parseJobType } from "./input.ts";
 import { formatTable, type Output } from "./output.ts";
 import { parseSeconds } from "./parsers.ts";
-import { collectStatus, type StatusReport } from "./status.ts";
 import type { CommandRunner } from "./program.ts";
+import { collectStatus, type StatusReport } from "./status.ts";
 
 export interface StatusOptions {
   job?: string[];

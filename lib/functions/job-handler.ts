@@ -32,7 +32,7 @@ export interface RecordOutcome {
 export type RecordProcessor<Job> = (
   job: Job,
   record: JobRecord<Job>,
-  // biome-ignore lint/suspicious/noConfusingVoidType: lets processors return nothing
+  // void lets a processor end without a return statement.
 ) => Promise<RecordOutcome | undefined | void>;
 
 /** The function entry point: a Lambda handler of the batch contract. */

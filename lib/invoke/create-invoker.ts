@@ -1,6 +1,6 @@
 import type { EnvSource } from "../config/env-reader.ts";
-import { jobTypeNames, type JobTypeName } from "../jobs/catalogue.ts";
-import { importFunctionModule, InProcessInvoker } from "./in-process.ts";
+import { type JobTypeName, jobTypeNames } from "../jobs/catalogue.ts";
+import { InProcessInvoker, importFunctionModule } from "./in-process.ts";
 import type { Invoker } from "./invoker.ts";
 import { LambdaInvoker } from "./lambda.ts";
 import { readLambdaConfig } from "./lambda-config.ts";

@@ -3,9 +3,9 @@ import { Agent as HttpsAgent } from "node:https";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { JobEvent } from "../contract.ts";
 import type { JobTypeName } from "../jobs/catalogue.ts";
+import type { InvokeOutcome, Invoker } from "./invoker.ts";
 import { invokeTimeoutMs, type LambdaConfig } from "./lambda-config.ts";
 import { outcomeOfError, outcomeOfResponse } from "./lambda-outcome.ts";
-import type { InvokeOutcome, Invoker } from "./invoker.ts";
 
 export interface LambdaInvokerOptions {
   /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { waitForEvent } from "../support/events.ts";
 import { startTestBridge } from "../support/test-bridge.ts";
 

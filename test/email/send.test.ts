@@ -3,18 +3,18 @@ import { after, before, test } from "node:test";
 import { createHandler } from "../../functions/email.ts";
 import { readEmailConfig } from "../../lib/config/email.ts";
 import { EnvReader } from "../../lib/config/env-reader.ts";
+import type { JobResult } from "../../lib/contract.ts";
+import { compiledTemplates } from "../../lib/email/compiled-templates.ts";
 import { createEmailJobContext } from "../../lib/email/context.ts";
 import { TemplateRenderError } from "../../lib/email/liquid.ts";
 import { sendEmailJob } from "../../lib/email/send-email-job.ts";
 import { SendOnceLedger } from "../../lib/email/send-once.ts";
 import { isPermanent } from "../../lib/errors.ts";
-import { createRedisClient } from "../../lib/redis/client.ts";
-import { compiledTemplates } from "../../lib/email/compiled-templates.ts";
-import { silentLogger } from "../support/handlers.ts";
-import type { JobResult } from "../../lib/contract.ts";
 import type { EmailJob } from "../../lib/jobs/schemas.ts";
 import { freePort } from "../../lib/local/free-port.ts";
 import { LocalSes } from "../../lib/local/ses-server.ts";
+import { createRedisClient } from "../../lib/redis/client.ts";
+import { silentLogger } from "../support/handlers.ts";
 import {
   decodeEncodedWords,
   type EmailTestServices,

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ConfigError } from "../../lib/errors.ts";
 import { createInvoker } from "../../lib/invoke/create-invoker.ts";
+import { LambdaInvoker } from "../../lib/invoke/lambda.ts";
 import {
   invokeTimeoutMs,
   readLambdaConfig,
 } from "../../lib/invoke/lambda-config.ts";
-import { LambdaInvoker } from "../../lib/invoke/lambda.ts";
 
 test("lambda config names every missing setting at once", () => {
   assert.throws(

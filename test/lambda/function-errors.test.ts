@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { jetstream } from "@nats-io/jetstream";
 import { Bridge } from "../../lib/bridge/bridge.ts";
-import { BridgeEvents, type BridgeEventMap } from "../../lib/bridge/events.ts";
+import { type BridgeEventMap, BridgeEvents } from "../../lib/bridge/events.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
 import { collectEvents } from "../support/events.ts";
 import { connectTo, sharedNatsUrl, testBridgeConfig } from "../support/nats.ts";

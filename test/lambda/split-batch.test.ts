@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { JobRecord } from "../../lib/contract.ts";
 import {
   maxInvokePayloadBytes,
   splitBatch,
 } from "../../lib/bridge/split-batch.ts";
+import type { JobRecord } from "../../lib/contract.ts";
 
 function emailRecord(sequence: number, html: string): JobRecord {
   return {

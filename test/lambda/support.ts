@@ -2,13 +2,13 @@ import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { BridgeConfig } from "../../lib/config/bridge.ts";
-import { addressOf } from "../../lib/jobs/naming.ts";
-import type { JobTypeName } from "../../lib/jobs/catalogue.ts";
 import {
   LambdaInvoker,
   type LambdaInvokerOptions,
 } from "../../lib/invoke/lambda.ts";
 import type { LambdaConfig } from "../../lib/invoke/lambda-config.ts";
+import type { JobTypeName } from "../../lib/jobs/catalogue.ts";
+import { addressOf } from "../../lib/jobs/naming.ts";
 import { LocalLambdaEndpoint } from "../../lib/local/lambda-endpoint.ts";
 import type { LocalFunctionDefinition } from "../../lib/local/lambda-endpoint-function.ts";
 

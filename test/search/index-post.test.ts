@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { jetstream } from "@nats-io/jetstream";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
   insertPosts,
   makePosts,
@@ -11,8 +10,8 @@ import {
   uploadContent,
 } from "../../lib/db/seed.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
-import { collectEvents, waitForEvent } from "../support/events.ts";
 import { readDeadLetters } from "../support/dead-letters.ts";
+import { collectEvents, waitForEvent } from "../support/events.ts";
 import {
   type SearchBridge,
   type SearchStack,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { MeilisearchApiError, type Meilisearch } from "meilisearch";
+import { type Meilisearch, MeilisearchApiError } from "meilisearch";
 import { MeilisearchStandIn } from "../../lib/local/meilisearch-standin.ts";
 import {
   completeTask,

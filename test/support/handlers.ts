@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import type { JobRecord } from "../../lib/contract.ts";
 import {
   type BatchProcessor,
@@ -9,7 +10,6 @@ import {
 import { InProcessInvoker } from "../../lib/invoke/in-process.ts";
 import type { JobOf, JobTypeName } from "../../lib/jobs/catalogue.ts";
 import { createLogger } from "../../lib/log.ts";
-import { Writable } from "node:stream";
 
 /** A logger that drops its lines, for handlers under test. */
 export const silentLogger = createLogger("test", {

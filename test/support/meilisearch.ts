@@ -3,19 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import type { JobTypeSettings } from "../../lib/bridge/bridge.ts";
 import { Bridge } from "../../lib/bridge/bridge.ts";
+import type { ContentBucket } from "../../lib/db/seed.ts";
 import {
-  importFunctionModule,
   InProcessInvoker,
+  importFunctionModule,
 } from "../../lib/invoke/in-process.ts";
 import type { JobTypeName } from "../../lib/jobs/catalogue.ts";
 import { addressOf } from "../../lib/jobs/naming.ts";
-import type { JobTypeSettings } from "../../lib/bridge/bridge.ts";
-import { createS3Client } from "../../lib/storage/s3-client.ts";
 import { MeilisearchStandIn } from "../../lib/local/meilisearch-standin.ts";
 import { LocalS3, localS3Credentials } from "../../lib/local/s3-server.ts";
-import type { ContentBucket } from "../../lib/db/seed.ts";
 import { createSearchClient } from "../../lib/search/client.ts";
+import { createS3Client } from "../../lib/storage/s3-client.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { deleteStreams } from "./dead-letters.ts";
 import { connectTo, sharedNatsUrl, testBridgeConfig } from "./nats.ts";
