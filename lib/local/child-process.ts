@@ -33,7 +33,8 @@ export function spawnUntilReady(
       settled = true;
       clearTimeout(timer);
       if (error === undefined) {
-        children?.add(child).then(
+        const recorded = children?.add(child) ?? Promise.resolve();
+        recorded.then(
           () => resolve({ child, output: () => output }),
           (recordError: unknown) => {
             child.kill("SIGKILL");
