@@ -1,7 +1,50 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
-/** Asks the OS for a free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
+/**
+ * Returns a TCP port on loopback that nothing listens on.
+ *
+ * The port comes from below the kernel's ephemeral range, because a port
+ * the OS hands out for `listen(0)` can be taken by the next outgoing
+ * connection before the server that was meant to get it binds it; local
+ * servers restarted on the same port hit the same race. Falls back to an
+ * ephemeral port when no tried port is free.
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = portsBelowEphemeralRange();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  return listenOnAnyPort();
+}
+
+/** The range below Linux's ephemeral ports, or 20000-32767 elsewhere. */
+function portsBelowEphemeralRange(): [number, number] {
+  const fallback: [number, number] = [20_000, 32_767];
+  try {
+    const text = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8");
+    const ephemeralLow = Number(text.trim().split(/\s+/)[0]);
+    if (!Number.isInteger(ephemeralLow) || ephemeralLow < 12_000) {
+      return fallback;
+    }
+    return [10_000, ephemeralLow - 1];
+  } catch {
+    return fallback;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => {
+      server.close(() => resolve(true));
+    });
+  });
+}
+
+function listenOnAnyPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
