@@ -159,7 +159,11 @@ export async function runFailoverScenario(
         (await isDrained(jsm, address)),
       120_000,
       200,
-    );
+    ).catch(async (error: unknown) => {
+      throw new Error(
+        `${String(error)}: ${await drainState(jsm, address, tally, bridges)}`,
+      );
+    });
     const stream = await jsm.streams.info(address.stream);
     const consumer = await jsm.consumers.info(address.stream, address.consumer);
     return {
@@ -171,6 +175,24 @@ export async function runFailoverScenario(
     };
   } finally {
     for (const step of cleanup) await step();
+  }
+}
+
+/** Describes how far a scenario got, for a drain that timed out. */
+async function drainState(
+  jsm: JetStreamManager,
+  address: JobAddress,
+  tally: JobTally,
+  bridges: readonly Bridge[],
+): Promise<string> {
+  const inFlight = bridges.map((bridge) => bridge.inFlight).join("/");
+  const counts = `${tally.processed} processed, in flight ${inFlight}`;
+  try {
+    const stream = await jsm.streams.info(address.stream);
+    const consumer = await jsm.consumers.info(address.stream, address.consumer);
+    return `${counts}, stream messages ${stream.state.messages}, consumer pending ${consumer.num_pending}, ack pending ${consumer.num_ack_pending}, redelivered ${consumer.num_redelivered}`;
+  } catch (error) {
+    return `${counts}, stream info failed: ${String(error)}`;
   }
 }
 
