@@ -94,6 +94,9 @@ test("replica changes keep queued jobs", async () => {
 test("replica changes under load lose no job", async () => {
   const config = testBridgeConfig(cluster.urls, ["index-post"], {
     replicas: 1,
+    // Acks sent while a replica change moves the consumer leader can be
+    // lost; a short ack_wait redelivers those jobs soon.
+    ackWaitMs: 5_000,
   });
   const address = addressOf("index-post", config.naming);
   const tally = new JobTally();
