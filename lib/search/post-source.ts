@@ -3,6 +3,7 @@ import type { Pool } from "../db/pool.ts";
 import { type PostRow, toPostDocument } from "./documents.ts";
 import { readPostContent } from "./post-content.ts";
 import type { BuiltDocuments, DocumentSource } from "./source.ts";
+import { tableReads } from "./table-rows.ts";
 
 export interface PostSourceOptions {
   pool: Pool;
@@ -20,25 +21,7 @@ export function createPostSource(options: PostSourceOptions): DocumentSource {
   return {
     kind: "posts",
 
-    async fetchByIds(ids) {
-      const result = await pool.query<PostRow>(
-        `SELECT ${columns} FROM posts WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      return new Map(result.rows.map((row) => [row.id, row]));
-    },
-
-    async fetchPage(afterId, limit) {
-      const result = await pool.query<PostRow>(
-        `SELECT ${columns} FROM posts
-         WHERE $1::uuid IS NULL OR id > $1::uuid
-         ORDER BY id LIMIT $2`,
-        [afterId, limit],
-      );
-      return result.rows;
-    },
-
-    countRows: (throughId) => countRows(pool, "posts", throughId),
+    ...tableReads<PostRow>(pool, "posts", columns),
 
     buildDocuments: (rows) => buildPostDocuments(options, rows as PostRow[]),
   };
@@ -68,21 +51,6 @@ async function buildPostDocuments(
     }
   });
   return built;
-}
-
-/** Counts a table's rows, in all and up to an id, for progress logs. */
-export async function countRows(
-  pool: Pool,
-  table: "posts" | "users",
-  throughId: string,
-): Promise<{ total: number; through: number }> {
-  const result = await pool.query<{ total: number; through: number }>(
-    `SELECT count(*)::int AS total,
-            count(*) FILTER (WHERE id <= $1::uuid)::int AS through
-     FROM ${table}`,
-    [throughId],
-  );
-  return result.rows[0] ?? { total: 0, through: 0 };
 }
 
 /** Runs `work` over items with at most `limit` at a time, in order. */

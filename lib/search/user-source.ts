@@ -1,7 +1,7 @@
 import type { Pool } from "../db/pool.ts";
 import { toUserDocument, type UserRow } from "./documents.ts";
-import { countRows } from "./post-source.ts";
 import type { DocumentSource } from "./source.ts";
+import { tableReads } from "./table-rows.ts";
 
 const columns = "id, handle, display_name, bio, profile_image";
 
@@ -10,25 +10,7 @@ export function createUserSource(pool: Pool): DocumentSource {
   return {
     kind: "users",
 
-    async fetchByIds(ids) {
-      const result = await pool.query<UserRow>(
-        `SELECT ${columns} FROM users WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      return new Map(result.rows.map((row) => [row.id, row]));
-    },
-
-    async fetchPage(afterId, limit) {
-      const result = await pool.query<UserRow>(
-        `SELECT ${columns} FROM users
-         WHERE $1::uuid IS NULL OR id > $1::uuid
-         ORDER BY id LIMIT $2`,
-        [afterId, limit],
-      );
-      return result.rows;
-    },
-
-    countRows: (throughId) => countRows(pool, "users", throughId),
+    ...tableReads<UserRow>(pool, "users", columns),
 
     async buildDocuments(rows) {
       return {
