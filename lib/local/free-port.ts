@@ -4,11 +4,11 @@ import { createServer } from "node:net";
 /**
  * Returns a TCP port on loopback that nothing listens on.
  *
- * The port comes from below the kernel's ephemeral range, because a port
- * the OS hands out for `listen(0)` can be taken by the next outgoing
- * connection before the server that was meant to get it binds it; local
- * servers restarted on the same port hit the same race. Falls back to an
- * ephemeral port when no tried port is free.
+ * The port comes from below the kernel's ephemeral range. A port that
+ * `listen(0)` hands out can be taken by the next outgoing connection
+ * before the server meant to get it binds it, and a local server restarted
+ * on its old port meets the same race. Falls back to an ephemeral port
+ * when no tried port is free.
  */
 export async function freePort(): Promise<number> {
   const [low, high] = portsBelowEphemeralRange();
@@ -19,7 +19,7 @@ export async function freePort(): Promise<number> {
   return listenOnAnyPort();
 }
 
-/** The range below Linux's ephemeral ports, or 20000-32767 elsewhere. */
+/** Returns the port range below Linux's ephemeral ports, or 20000-32767. */
 function portsBelowEphemeralRange(): [number, number] {
   const fallback: [number, number] = [20_000, 32_767];
   try {

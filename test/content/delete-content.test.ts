@@ -227,7 +227,7 @@ test("F09 refused key retried alone", async () => {
   }
 
   // Under load the SDK may send a request again after its timeout, so a
-  // chunk can repeat; what matters is the chunk size and what is resent.
+  // chunk can repeat. The checks are on chunk sizes and on what is resent.
   for (const size of proxy.keysPerDeleteRequest) assert.ok(size <= 1_000);
   const firstSingle = proxy.deleteRequests.findIndex(
     (requestKeys) => requestKeys.length === 1,

@@ -7,12 +7,12 @@ import {
 } from "node:http";
 
 /**
- * An HTTP proxy in front of a local S3 that plays a store refusing to
- * delete chosen keys, as S3 does for an object under legal hold: it takes
- * those keys out of each DeleteObjects request before forwarding it, and
- * adds an `AccessDenied` error to the response for each one that request
- * carried. It also records the keys of every DeleteObjects request. Keys
- * must need no XML escaping.
+ * An HTTP proxy in front of a local S3 that plays a store rejecting the
+ * deletion of chosen keys, as S3 does for an object under legal hold. It
+ * takes those keys out of each DeleteObjects request before forwarding it
+ * and adds an `AccessDenied` error to the response for each one that
+ * request carried. It also records the keys of every DeleteObjects
+ * request. Keys must need no XML escaping.
  */
 export class RefusingS3Proxy {
   /** The keys of each DeleteObjects request, in arrival order. */
