@@ -136,7 +136,13 @@ test("replica changes under load lose no job", async () => {
   await eventually(async () => {
     const stream = await jsm.streams.info(address.stream);
     return tally.processed === 3_000 && stream.state.messages === 0;
-  }, 60_000);
+  }, 120_000).catch(async (error: unknown) => {
+    const stream = await jsm.streams.info(address.stream);
+    const consumer = await jsm.consumers.info(address.stream, address.consumer);
+    throw new Error(
+      `${String(error)}: ${tally.processed} processed, stream messages ${stream.state.messages}, consumer pending ${consumer.num_pending}, ack pending ${consumer.num_ack_pending}`,
+    );
+  });
   assert.deepEqual(tally.missing(ids), []);
 });
 
